@@ -1,0 +1,76 @@
+// One interception model run over a stream of batches: a native context per (model, trace).
+import { EventBatch } from '../events';
+import { COUNTERS, DEVICE_CFG_BYTES, isNull, native, START_COLD, START_WARM } from '../native/binding';
+import { UserError } from '../errors';
+
+export interface Geometry {
+  tableGpa: bigint;
+  pbaGpa: bigint | null;
+  entries: number;
+}
+
+export type StartState = 'cold' | 'warm';
+
+export function modelNames(): string[] {
+  const lib = native();
+  const names: string[] = [];
+  for (let i = 0; i < lib.msx_model_count(); i++) names.push(lib.msx_model_name(i));
+  return names;
+}
+
+/** Canonical model name for a name or alias (kvm -> forward-all); UserError when unknown. */
+export function resolveModel(name: string): string {
+  const lib = native();
+  const i = lib.msx_model_find(name);
+  if (i < 0) throw new UserError(`unknown model '${name}' (known: ${modelNames().join(', ')}, kvm, all)`);
+  return lib.msx_model_name(i);
+}
+
+export function deviceConfig(devices: Geometry[]): Buffer {
+  const buf = Buffer.alloc(DEVICE_CFG_BYTES * Math.max(1, devices.length));
+  devices.forEach((d, i) => {
+    const o = i * DEVICE_CFG_BYTES;
+    buf.writeBigUInt64LE(d.tableGpa, o);
+    buf.writeBigUInt64LE(d.pbaGpa ?? 0n, o + 8);
+    buf.writeUInt32LE(d.entries, o + 16);
+    buf.writeUInt32LE(d.pbaGpa === null ? 0 : 1, o + 20);
+  });
+  return buf;
+}
+
+export class ModelRun {
+  readonly model: string;
+  private ctx: Buffer | null;
+  private readonly out = Buffer.alloc(COUNTERS * 8);
+
+  constructor(model: string, start: StartState, devices: Geometry[], options = 0) {
+    const lib = native();
+    const id = lib.msx_model_find(model);
+    if (id < 0) throw new UserError(`unknown model '${model}'`);
+    this.model = lib.msx_model_name(id);
+    if (devices.length === 0) throw new UserError('trace has no devices: nothing to model');
+    const ctx = lib.msx_create(id, start === 'warm' ? START_WARM : START_COLD, deviceConfig(devices), devices.length,
+      options);
+    if (isNull(ctx)) throw new UserError(`model ${model}: device geometry rejected (entries must be 1..2048)`);
+    this.ctx = ctx;
+  }
+
+  /** Decides the batch's n events; fills decisions[0..n) when given. */
+  feed(batch: EventBatch, decisions?: Buffer): void {
+    if (!this.ctx) throw new Error('internal: model run closed');
+    if (batch.n === 0) return;
+    const rc = native().msx_feed(this.ctx, batch.buf, batch.cap, batch.n, decisions ?? null);
+    if (rc !== 0) throw new UserError(`event names a device the trace header does not list`);
+  }
+
+  counters(): BigUint64Array {
+    if (!this.ctx) throw new Error('internal: model run closed');
+    native().msx_counters(this.ctx, this.out, COUNTERS);
+    return new BigUint64Array(this.out.buffer.slice(this.out.byteOffset, this.out.byteOffset + COUNTERS * 8));
+  }
+
+  close(): void {
+    if (this.ctx) native().msx_destroy(this.ctx);
+    this.ctx = null;
+  }
+}

@@ -1,0 +1,71 @@
+// Buffered stdout that works the same on a TTY, a file and a pipe; a closed pipe (`| head`) ends
+// the process quietly, as Unix tools do.
+import * as fs from 'fs';
+
+const LIMIT = 1 << 16;
+
+export class Out {
+  private parts: string[] = [];
+  private size = 0;
+
+  constructor(private readonly fd = 1) {}
+
+  write(s: string): void {
+    this.parts.push(s);
+    this.size += s.length;
+    if (this.size >= LIMIT) this.flush();
+  }
+
+  line(s: string): void {
+    this.write(s + '\n');
+  }
+
+  flush(): void {
+    if (this.size === 0) return;
+    const buf = Buffer.from(this.parts.join(''));
+    this.parts = [];
+    this.size = 0;
+    let at = 0;
+    while (at < buf.length) {
+      try {
+        at += fs.writeSync(this.fd, buf, at, buf.length - at);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EAGAIN') continue;
+        if (code === 'EPIPE') process.exit(0);
+        throw e;
+      }
+    }
+  }
+}
+
+/** Progress on stderr only when stderr is a terminal; pipes and CI logs stay clean. */
+export class Progress {
+  private last = 0;
+  readonly enabled: boolean;
+
+  constructor(private readonly label: string) {
+    this.enabled = !!process.stderr.isTTY && !process.env.CI;
+  }
+
+  update(done: number, total?: number, unit = ''): void {
+    if (!this.enabled) return;
+    const now = Date.now();
+    if (now - this.last < 200) return;
+    this.last = now;
+    let text: string;
+    if (total && total > 0) {
+      const frac = Math.min(1, done / total);
+      const width = 30;
+      const fill = Math.round(frac * width);
+      text = `${this.label} [${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${(frac * 100).toFixed(1)}%`;
+    } else {
+      text = `${this.label} ${done.toLocaleString('en-US')}${unit}`;
+    }
+    process.stderr.write(`\r${text}\x1b[K`);
+  }
+
+  done(): void {
+    if (this.enabled && this.last !== 0) process.stderr.write('\r\x1b[K');
+  }
+}

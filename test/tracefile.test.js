@@ -1,0 +1,157 @@
+const { test } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { execFileSync, spawnSync } = require('child_process');
+const protobuf = require('protobufjs');
+const { TraceWriter } = require('../dist/tracefile/writer.js');
+const { TraceReader } = require('../dist/tracefile/reader.js');
+const { device } = require('../dist/tracefile/schema.js');
+
+const ROOT = path.resolve(__dirname, '..');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'msx-tracefile-'));
+process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
+
+const DEVICES = [device({ index: 0, bdf: '0000:00:01.0', vendorId: 0x8086, deviceId: 0x10d3, tableBar: 3, tableGpa: 0xfebc0000n, tableEntries: 5, pbaBar: 3, pbaOffset: 0x2000n, pbaGpa: 0xfebc2000n })];
+
+// [ts, guest, vcpu, device, region, offset, size, dir, lo, hi]
+const EVENTS = [
+  [0, 19025, 1, 0, 0, 12, 4, 0, 0x1, 0],
+  [124000, 19025, 1, 0, 0, 0, 4, 1, 0xfee01004, 0],
+  [130000, 19025, 0, 0, 0, 4, 4, 1, 0, 0],
+  [131000, 19026, -1, 0, 0, 8, 4, 1, 0x4022, 0],
+  [131000, 19026, 0, 0, 0, 0, 8, 1, 0xffffffff, 0xffffffff],
+  [99000, 19025, 32767, 0, 1, 0, 8, 0, 0, 0x80000000],
+  [2 ** 52, 0, 0, 0, 0, 76, 1, 0, 0xff, 0],
+  [2 ** 52 + 1, -5, 3, 0, 1, 4, 2, 1, 0xbeef, 0],
+  [2 ** 52 + 2, 7, 3, 0, 0, 0, 4, 0, 0xfee01004, 0],
+];
+
+function write(file, events, batchSize = 65536, extra) {
+  const w = new TraceWriter(file, { sourceFormat: 'qemu-log', sourceFiles: ['x.log'], devices: DEVICES, notes: ['note one'] }, batchSize);
+  for (const e of events) w.push(...e);
+  return w.finish(extra);
+}
+
+function readAll(file, opts) {
+  const r = new TraceReader(file, opts);
+  const got = [];
+  for (const b of r.batches()) {
+    for (let i = 0; i < b.n; i++) {
+      got.push([b.ts[i], b.guest[i], b.vcpu[i], b.device[i], b.region[i], b.offset[i], b.size[i], b.dir[i], b.valueLo[i], b.valueHi[i]]);
+    }
+  }
+  return { header: r.header, footer: r.footer, events: got, damage: r.damage };
+}
+
+test('events survive a round trip exactly, across batch boundaries', () => {
+  for (const batchSize of [65536, 8, 1]) {
+    const f = path.join(tmp, `rt-${batchSize}.msixtrace`);
+    write(f, EVENTS, batchSize, { sourceLines: 42 });
+    const { header, footer, events } = readAll(f);
+    assert.deepEqual(events, EVENTS);
+    assert.equal(header.formatVersion, 1);
+    assert.equal(header.sourceFormat, 'qemu-log');
+    assert.deepEqual(header.notes, ['note one']);
+    assert.equal(header.devices[0].tableGpa, 0xfebc0000n);
+    assert.equal(header.devices[0].pbaGpa, 0xfebc2000n);
+    assert.equal(header.devices[0].vendorId, 0x8086);
+    assert.equal(footer.events, EVENTS.length);
+    assert.equal(footer.sourceLines, 42);
+  }
+});
+
+test('the whole file is one msixtrace.Trace message (protobufjs)', () => {
+  const f = path.join(tmp, 'pbjs.msixtrace');
+  write(f, EVENTS, 4);
+  const root = protobuf.loadSync(path.join(ROOT, 'proto', 'msixtrace.proto'));
+  const Trace = root.lookupType('msixtrace.Trace');
+  const t = Trace.toObject(Trace.decode(fs.readFileSync(f)), { longs: String });
+  assert.equal(t.packet.length, 1 + 3 + 1);
+  assert.equal(t.packet[0].header.devices[0].tableEntries, 5);
+  assert.deepEqual(t.packet[1].events.tsDelta, ['0', '124000', '6000', '1000']);
+  assert.equal(t.packet[1].events.count, 4);
+  assert.equal(t.packet[4].footer.events, String(EVENTS.length));
+  assert.equal(t.packet[4].footer.batches, '3');
+});
+
+const protoc = spawnSync('protoc', ['--version']).status === 0;
+test('protoc --decode=msixtrace.Trace decodes a file the tool wrote', { skip: !protoc && !process.env.CI && 'protoc not installed (.ci/run installs protobuf-compiler)' }, () => {
+  const f = path.join(tmp, 'protoc.msixtrace');
+  write(f, EVENTS.slice(0, 4));
+  const text = execFileSync('protoc', ['--decode=msixtrace.Trace', '--proto_path', path.join(ROOT, 'proto'), 'msixtrace.proto'], { input: fs.readFileSync(f) }).toString();
+  assert.match(text, /format_version: 1/);
+  assert.match(text, /table_gpa: 4273733632/);
+  assert.match(text, /pba_gpa: 4273741824/);
+  assert.match(text, /count: 4/);
+  assert.match(text, /ts_delta: 124000/);
+  assert.match(text, /guest_all: 19025/);
+  assert.match(text, /value_xor: 4276096004/); // 0xfee01004
+  assert.match(text, /footer \{\s+events: 4\s+batches: 1/);
+});
+
+test('a file cut at any byte offset is reported as truncated or corrupt, never read as a shorter trace', () => {
+  const f = path.join(tmp, 'cut-src.msixtrace');
+  write(f, EVENTS, 3);
+  const whole = fs.readFileSync(f);
+  const cut = path.join(tmp, 'cut.msixtrace');
+  for (let n = 0; n < whole.length; n++) {
+    fs.writeFileSync(cut, whole.subarray(0, n));
+    assert.throws(() => readAll(cut), (e) => e.name === 'UserError' && /byte \d+: /.test(e.message) && e.message.startsWith(cut), `cut at ${n}`);
+  }
+  assert.equal(readAll(f).events.length, EVENTS.length);
+});
+
+test('--salvage keeps the complete batches before the damage', () => {
+  const f = path.join(tmp, 'salvage.msixtrace');
+  write(f, EVENTS, 3);
+  const whole = fs.readFileSync(f);
+  fs.writeFileSync(f, whole.subarray(0, whole.length - 30)); // the footer and part of the last batch
+  const { events, damage } = readAll(f, { salvage: true });
+  assert.deepEqual(events, EVENTS.slice(0, 6));
+  assert.match(damage, /byte \d+/);
+});
+
+test('a flipped bit inside an event batch is caught by its checksum', () => {
+  const f = path.join(tmp, 'flip-src.msixtrace');
+  write(f, EVENTS, 65536);
+  const whole = fs.readFileSync(f);
+  const r = new TraceReader(f);
+  r.close();
+  // Flip one bit at every byte of the file: each damaged copy must fail, or (for header text such as
+  // a file name) still read exactly the original events.
+  const flip = path.join(tmp, 'flip.msixtrace');
+  let failed = 0;
+  for (let n = 0; n < whole.length; n++) {
+    const copy = Buffer.from(whole);
+    copy[n] ^= 0x10;
+    fs.writeFileSync(flip, copy);
+    try {
+      const got = readAll(flip);
+      assert.deepEqual(got.events, EVENTS, `flip at ${n} changed the events silently`);
+    } catch (e) {
+      if (e.code === 'ERR_ASSERTION') throw e;
+      assert.equal(e.name, 'UserError', `flip at ${n}: ${e.stack}`);
+      failed++;
+    }
+  }
+  assert.ok(failed > whole.length / 2);
+});
+
+test('a future format version is refused with an upgrade hint', () => {
+  const root = protobuf.loadSync(path.join(ROOT, 'proto', 'msixtrace.proto'));
+  const Trace = root.lookupType('msixtrace.Trace');
+  const f = path.join(tmp, 'future.msixtrace');
+  fs.writeFileSync(f, Trace.encode({ packet: [{ header: { formatVersion: 9, toolVersion: '9.0.0' } }, { footer: {} }] }).finish());
+  assert.throws(() => new TraceReader(f), /byte 0: written in format version 9 .*upgrade msixtrace/);
+});
+
+test('10 million events go through writer and reader unchanged in under 150 MB RSS', { timeout: 300000 }, () => {
+  const out = execFileSync(process.execPath, [path.join(__dirname, 'helpers', 'roundtrip-10m.js'), '10000000']).toString();
+  const r = JSON.parse(out);
+  assert.equal(r.events, 10_000_000);
+  assert.equal(r.footer, 10_000_000);
+  assert.equal(r.bad, 0);
+  assert.ok(r.maxRssKb < 150 * 1024, `peak RSS ${r.maxRssKb} KB`);
+});
