@@ -2,6 +2,7 @@
 // on stderr and exit 2 (1 is reserved for `check` finding a regression).
 import yargs from 'yargs';
 import { UserError } from '../errors';
+import { STDIN_PATH } from '../util/stdin';
 import * as dump from './dump';
 import * as models from './models';
 import * as replay from './replay';
@@ -12,7 +13,7 @@ function fail(msg: string, code = 2): never {
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const parser = yargs(argv)
+  const parser = yargs(argv.map((a) => (a === '-' ? STDIN_PATH : a)))
     .scriptName('msixtrace')
     .usage('$0 <verb> [options]\n\nWhat would this hypervisor do with this guest\'s MSI-X table traffic?')
     .command(replay)

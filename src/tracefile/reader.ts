@@ -5,6 +5,7 @@ import * as fs from 'fs';
 import { EventBatch } from '../events';
 import { UserError } from '../errors';
 import { FORMAT_VERSION } from '../version';
+import { displayName, isStdin } from '../util/stdin';
 import { decodeBatch, MAX_BATCH } from './batch-codec';
 import { decodeFooter, decodeHeader, Footer, Header } from './schema';
 import { WireError, WireReader } from './wire';
@@ -33,18 +34,18 @@ export class TraceReader {
   private pos = 0; // file offset of the next packet
 
   constructor(file: string, private readonly opts: ReadOptions = {}) {
-    this.file = file;
-    if (file === '-') {
+    this.file = displayName(file);
+    if (isStdin(file)) {
       this.fd = 0;
       this.ownsFd = false;
     } else {
       try {
         this.fd = fs.openSync(file, 'r');
       } catch (e) {
-        throw new UserError(`${file}: cannot open: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        throw new UserError(`${this.file}: cannot open: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
       }
       this.ownsFd = true;
-      if (fs.fstatSync(this.fd).isDirectory()) throw new UserError(`${file}: is a directory, not a .msixtrace file`);
+      if (fs.fstatSync(this.fd).isDirectory()) throw new UserError(`${this.file}: is a directory, not a .msixtrace file`);
     }
     const first = this.nextPacket();
     if (!first) throw this.error(0, 'empty file, not a .msixtrace trace');
