@@ -3,6 +3,7 @@
 import yargs from 'yargs';
 import { UserError } from '../errors';
 import { STDIN_PATH } from '../util/stdin';
+import * as check from './check';
 import * as dump from './dump';
 import * as models from './models';
 import * as replay from './replay';
@@ -17,6 +18,7 @@ export async function main(argv: string[]): Promise<void> {
     .scriptName('msixtrace')
     .usage('$0 <verb> [options]\n\nWhat would this hypervisor do with this guest\'s MSI-X table traffic?')
     .command(replay)
+    .command(check)
     .command(dump)
     .command(models)
     .demandCommand(1, 'name a verb (see --help)')
