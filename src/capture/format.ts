@@ -5,6 +5,10 @@
 export type FormatName =
   | 'qemu-log' | 'qemu-simpletrace' | 'kvm-ftrace' | 'trace-cmd' | 'perf-script' | 'mmiotrace' | 'xenalyze';
 
+/** Every `capture -f` value, in the order the help lists them. */
+export const FORMAT_CHOICES = ['auto', 'qemu-log', 'qemu-simpletrace', 'kvm-ftrace', 'trace-cmd', 'perf-script', 'mmiotrace', 'xenalyze'] as const;
+export type FormatChoice = (typeof FORMAT_CHOICES)[number];
+
 /** One guest access as a log line shows it, before geometry is applied. Reused between lines. */
 export interface RawAccess {
   /** Timestamp in ns on the source's own clock; NaN when the line has none. */
@@ -49,7 +53,23 @@ export interface LineParser {
   readonly notes: string[];
   /** Address ranges the log itself declares as MSI-X tables (mmiotrace MAP lines), if any. */
   tableMaps?: Array<{ addr: number; len: number }>;
+  /**
+   * Speed hint: while set, a line that does not contain this text cannot be an access of interest,
+   * so the driver may skip it unparsed (QEMU >= 6.1 logs: only region names with "msix" matter).
+   * A parser may set or change it between lines.
+   */
+  needle?: string;
+  /**
+   * When the source clock is wall-clock time: the Unix time in ns of tsNs = 0. Wall-clock ns do not
+   * fit a double exactly, so such parsers report tsNs from an epoch of their own.
+   */
+  clockUnixNs?: bigint;
   parse(line: string, out: RawAccess): LineResult;
+  /**
+   * At the end of an input: hands out accesses the parser still holds (a kvm_mmio read whose
+   * completion never came); true while it filled `out`.
+   */
+  drain?(out: RawAccess): boolean;
 }
 
 /** A format's detector: true when the first lines of a log are in this format. */

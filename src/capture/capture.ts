@@ -1,0 +1,322 @@
+// The capture driver: identify each input's format, run its parser, classify every access with the
+// geometry, keep the MSI-X table/PBA ones with normalized timestamps, and write the trace file.
+// Inputs are identified before any is read in full, so a bad input fails before work is done and
+// the header can name every source format.
+import { UserError } from '../errors';
+import { DIR_READ, DIR_WRITE, REGION_PBA, REGION_TABLE } from '../events';
+import { Footer } from '../tracefile/schema';
+import { WriterInit } from '../tracefile/writer';
+import { Progress } from '../util/out';
+import { isStdin } from '../util/stdin';
+import { ACCESS, FormatName, FormatSpec, IGNORED, LineParser, LOST, newRawAccess, RawAccess } from './format';
+import { detectTextFormat, FORMAT_CHOICES, FormatChoice, SIMPLETRACE, textFormat } from './formats/index';
+import { isSimpletrace, SIMPLETRACE_HEAD, SimpletraceDecoder } from './formats/simpletrace';
+import { addTableMaps, Geometry, geometryFromFlags, geometryFromLspci, Hit } from './geometry';
+import { InputStream } from './input';
+import { LineScanner } from './lines';
+import { EventSink } from './sink';
+import { countNonEmptyLines, DETECT_BYTES, DETECT_LINES, firstLines, looksLikeText } from './sniff';
+import { CaptureStats, renderSummary } from './summary';
+
+export interface CaptureOptions {
+  inputs: string[];
+  format?: FormatChoice;
+  lspci?: string;
+  table?: string;
+  pba?: string;
+  guest?: number;
+  output: string;
+  strict?: boolean;
+  /** Aborting it stops reading; what was read so far is written with footer.interrupted = true. */
+  signal?: AbortSignal;
+}
+
+export interface CaptureResult {
+  stats: CaptureStats;
+  footer: Footer;
+  summary: string;
+}
+
+interface Source {
+  input: InputStream;
+  format: FormatName;
+  parser: LineParser | null; // null: simpletrace
+  // Added to the source's timestamps to get ns from the trace start; fixed at its first kept access.
+  shift: number | null;
+}
+
+const MSIX_TABLE_NAMES = new Set(['msix-table', 'xen-pci-pt-msix']);
+const MSIX_PBA_NAME = 'msix-pba';
+const NO_GEOMETRY = 'no MSI-X geometry: pass --lspci FILE (the guest\'s `lspci -vv` output) or --table GPA:ENTRIES [--pba GPA]';
+
+export async function capture(opts: CaptureOptions): Promise<CaptureResult> {
+  return new Capture(opts).run();
+}
+
+class Capture {
+  private readonly stats = new CaptureStats();
+  private readonly signal: AbortSignal;
+  private readonly guest: number;
+  private geometry: Geometry;
+  private dynamicGeometry = false;
+  private sources: Source[] = [];
+  private sink!: EventSink;
+  private parsedAccesses = 0;
+  private readonly hit: Hit = { device: 0, region: 0, offset: 0 };
+  // Trace start: the first kept access; its Unix time when its source has a wall clock.
+  private clockStarted = false;
+  private untimedNoted = false;
+  private startUnixNs: bigint | null = null;
+  private firstShift = 0;
+  private lastTs = 0;
+  private mapsSeen = 0;
+  private readonly progress = new Progress('capture');
+
+  constructor(private readonly opts: CaptureOptions) {
+    this.signal = opts.signal ?? new AbortController().signal;
+    this.guest = opts.guest ?? 0;
+    this.geometry = new Geometry();
+  }
+
+  async run(): Promise<CaptureResult> {
+    const o = this.opts;
+    if (o.inputs.length === 0) throw new UserError('capture: name at least one log (or - for stdin)');
+    if (o.format && !(FORMAT_CHOICES as readonly string[]).includes(o.format)) throw new UserError(`-f ${o.format}: unknown format (one of ${FORMAT_CHOICES.join(', ')})`);
+    if (o.inputs.filter(isStdin).length > 1) throw new UserError('stdin (-) can be read only once');
+    if (o.lspci && o.table) throw new UserError('pass --lspci FILE or --table GPA:ENTRIES, not both');
+    if (o.pba && !o.table) throw new UserError('--pba needs --table GPA:ENTRIES');
+    if (o.lspci) this.geometry = geometryFromLspci(o.lspci, this.guest);
+    else if (o.table) this.geometry = geometryFromFlags(o.table, o.pba, this.guest);
+    const forced: FormatName | null = o.format && o.format !== 'auto' ? o.format : null;
+    if (this.geometry.empty && forced && forced !== 'mmiotrace') throw new UserError(NO_GEOMETRY);
+    this.stats.notes.push(...this.geometry.notes);
+
+    try {
+      for (const file of o.inputs) this.sources.push(await this.identify(file, forced));
+      if (this.geometry.empty) {
+        if (this.sources.some((s) => s.format !== 'mmiotrace')) throw new UserError(NO_GEOMETRY);
+        this.dynamicGeometry = true;
+      }
+      this.sink = new EventSink(o.output, this.dynamicGeometry, () => this.writerInit());
+      // After a stop, inputs still hand out the chunks already read for detection, then end.
+      for (const s of this.sources) {
+        if (s.parser) await this.readText(s, s.parser);
+        else await this.readSimpletrace(s);
+        s.input.close();
+      }
+      this.progress.done();
+      this.stats.interrupted = this.signal.aborted;
+      if (this.stats.kept === 0) throw new UserError(this.nothingKept());
+      const footer = this.sink.finish({
+        interrupted: this.stats.interrupted,
+        sourceLines: this.stats.lines + this.stats.records,
+        sourceLostEvents: this.stats.lost,
+      });
+      for (const src of this.sources) for (const note of src.parser?.notes ?? []) if (!this.stats.notes.includes(note)) this.stats.notes.push(note);
+      const summary = renderSummary(this.stats, this.parsedAccesses, this.sources.map((s) => s.input.name), this.geometry.devices, o.output);
+      return { stats: this.stats, footer, summary };
+    } catch (e) {
+      this.progress.done();
+      this.sink?.abort();
+      throw e;
+    } finally {
+      for (const s of this.sources) s.input.close();
+    }
+  }
+
+  private nothingKept(): string {
+    const names = this.sources.map((s) => s.input.name).join(', ');
+    const read = this.stats.records ? `${this.stats.records} records read` : `${this.stats.lines} lines read`;
+    const why = this.signal.aborted ? 'interrupted before any MSI-X table or PBA access was read' : 'no MSI-X table or PBA accesses found';
+    const hint = this.stats.outside.count
+      ? `; ${this.stats.outside.count} MSI-X accesses fell outside the given geometry (first at ${this.stats.outside.first[0]}): is the lspci output from this guest and run?`
+      : '';
+    return `${names}: ${why} (${read}${this.stats.malformed.count ? `, ${this.stats.malformed.count} malformed` : ''})${hint}`;
+  }
+
+  private writerInit(): WriterInit {
+    const notes = [...this.stats.notes];
+    for (const s of this.sources) if (s.parser) notes.push(...s.parser.notes);
+    return {
+      sourceFormat: [...new Set(this.sources.map((s) => s.format))].join(','),
+      sourceFiles: this.sources.map((s) => s.input.name),
+      devices: this.geometry.devices,
+      traceStartUnixNs: this.startUnixNs ?? 0n,
+      notes,
+    };
+  }
+
+  /** Opens an input and settles its format from its first bytes and lines. */
+  private async identify(file: string, forced: FormatName | null): Promise<Source> {
+    const input = await InputStream.open(file, this.signal);
+    const source = (format: FormatName, parser: LineParser | null): Source => {
+      this.stats.formats.add(format);
+      return { input, format, parser, shift: null };
+    };
+    try {
+      const head: Buffer[] = [];
+      let bytes = 0;
+      const more = async (): Promise<boolean> => {
+        const c = await input.next();
+        if (!c) return false;
+        head.push(c);
+        bytes += c.length;
+        return true;
+      };
+      // Only the simpletrace magic is worth waiting for: a live pipe may not fill more for a while.
+      while (bytes < SIMPLETRACE_HEAD && await more());
+      if (bytes === 0) {
+        if (this.signal.aborted) {
+          const f = forced ?? 'qemu-log';
+          return source(f, f === SIMPLETRACE ? null : this.textParser(f));
+        }
+        throw new UserError(`${input.name}: empty${input.gzip ? ' after decompression' : ''}, no trace to capture`);
+      }
+      const start = head.length === 1 ? head[0] : Buffer.concat(head);
+      if (isSimpletrace(start)) {
+        if (forced && forced !== SIMPLETRACE) throw new UserError(`${input.name}: is a QEMU simpletrace binary file, not ${forced} (pass -f qemu-simpletrace or -f auto)`);
+        input.unshift(head);
+        return source(SIMPLETRACE, null);
+      }
+      if (forced === SIMPLETRACE) throw new UserError(`${input.name}: not a QEMU simpletrace file (no simpletrace magic in its first 16 bytes)`);
+      if (!looksLikeText(start)) throw new UserError(`${input.name}: not a text trace log (binary data, and not a QEMU simpletrace file)`);
+      if (forced) {
+        input.unshift(head);
+        return source(forced, this.textParser(forced));
+      }
+      while (bytes < DETECT_BYTES && countNonEmptyLines(head, DETECT_LINES) < DETECT_LINES && await more());
+      input.unshift(head);
+      const spec = detectTextFormat(firstLines(head.length === 1 ? head[0] : Buffer.concat(head)));
+      if (!spec) {
+        const textChoices = FORMAT_CHOICES.filter((f) => f !== 'auto' && f !== SIMPLETRACE).join('|');
+        throw new UserError(`cannot tell the log format of ${input.name}; pass -f ${textChoices}`);
+      }
+      return source(spec.format, spec.create());
+    } catch (e) {
+      input.close();
+      throw e;
+    }
+  }
+
+  private textParser(format: FormatName): LineParser {
+    const spec: FormatSpec | undefined = textFormat(format);
+    if (!spec) throw new UserError(`-f ${format}: this format's parser is not available in this build`);
+    return spec.create();
+  }
+
+  private async readText(s: Source, parser: LineParser): Promise<void> {
+    const out = newRawAccess();
+    const name = s.input.name;
+    const scanner = new LineScanner({
+      get needle() { return parser.needle; },
+      line: (text, lineNo) => {
+        const r = parser.parse(text, out);
+        if (r === ACCESS) this.access(s, out, name, lineNo);
+        else if (r === IGNORED) {
+          if (this.dynamicGeometry) this.learnTableMaps(parser, name);
+        } else if (r !== LOST) this.malformed(`${name}:${lineNo}`, r);
+      },
+      malformed: (lineNo, why) => this.malformed(`${name}:${lineNo}`, why),
+    });
+    try {
+      for (let c = await s.input.next(); c; c = await s.input.next()) {
+        scanner.push(c);
+        this.progress.update(s.input.rawBytes, s.input.totalBytes ?? undefined, s.input.totalBytes ? '' : ' bytes');
+      }
+      scanner.end();
+      if (parser.drain) while (parser.drain(out)) this.access(s, out, name, scanner.lines);
+    } finally {
+      this.stats.lines += scanner.lines;
+      this.stats.lost += parser.lost;
+    }
+  }
+
+  private async readSimpletrace(s: Source): Promise<void> {
+    const name = s.input.name;
+    const decoder = new SimpletraceDecoder(name, {
+      access: (a, recordNo) => this.access(s, a, name, recordNo),
+      malformed: (recordNo, why) => this.malformed(`${name}: record ${recordNo}`, why),
+    });
+    try {
+      for (let c = await s.input.next(); c; c = await s.input.next()) {
+        decoder.push(c);
+        this.progress.update(s.input.rawBytes, s.input.totalBytes ?? undefined, s.input.totalBytes ? '' : ' bytes');
+      }
+      // A stopped capture leaves the last record half read; that is not damage in the file.
+      if (!this.signal.aborted) decoder.end();
+    } finally {
+      this.stats.records += decoder.records;
+      this.stats.lost += decoder.lost;
+    }
+  }
+
+  private learnTableMaps(parser: LineParser, source: string): void {
+    const maps = parser.tableMaps;
+    if (!maps || maps.length === this.mapsSeen) return;
+    addTableMaps(this.geometry, maps, this.mapsSeen, this.guest, source);
+    this.mapsSeen = maps.length;
+  }
+
+  private malformed(place: string, why: string): void {
+    if (this.opts.strict) throw new UserError(`${place}: ${why}`);
+    this.stats.malformed.add(`${place} ${why}`);
+  }
+
+  private access(s: Source, a: RawAccess, file: string, lineNo: number): void {
+    this.parsedAccesses++;
+    if (this.dynamicGeometry && s.parser) this.learnTableMaps(s.parser, file);
+    let want = -1;
+    if (a.region !== '') {
+      if (MSIX_TABLE_NAMES.has(a.region)) want = REGION_TABLE;
+      else if (a.region === MSIX_PBA_NAME) want = REGION_PBA;
+      else {
+        this.stats.notMsix++;
+        return;
+      }
+    }
+    const hit = this.hit;
+    if (!this.geometry.classify(a.addr, hit) || (want >= 0 && hit.region !== want)) {
+      if (want < 0) {
+        this.stats.notMsix++;
+        return;
+      }
+      const where = s.parser ? `${file}:${lineNo}` : `${file}: record ${lineNo}`;
+      const why = `${a.region} access at 0x${a.addr.toString(16)} outside the known MSI-X ${want === REGION_PBA ? 'PBAs' : 'tables'}`;
+      if (this.opts.strict) throw new UserError(`${where}: ${why}`);
+      this.stats.outside.add(`${where} (0x${a.addr.toString(16)})`);
+      return;
+    }
+    let ts = this.lastTs;
+    if (!Number.isNaN(a.tsNs)) {
+      if (s.shift === null) s.shift = this.shiftFor(s, a.tsNs);
+      ts = a.tsNs + s.shift;
+      this.lastTs = ts;
+    } else if (!this.untimedNoted) {
+      this.untimedNoted = true;
+      this.stats.notes.push(`${file}: lines carry no timestamps; ts_ns is 0 (event order is the log order)`);
+    }
+    const guest = this.opts.guest ?? (a.guest >= 0 ? a.guest : 0);
+    const dir = a.write ? DIR_WRITE : DIR_READ;
+    this.sink.push(ts, guest, a.vcpu, hit.device, hit.region, hit.offset, a.size, dir, a.lo, a.hi);
+    this.stats.keep(hit.device, hit.region, dir);
+  }
+
+  /**
+   * ts_ns counts from the first kept access. Sources with a wall clock line up with each other by
+   * it; sources without one are taken to share the first source's clock.
+   */
+  private shiftFor(s: Source, tsNs: number): number {
+    const clock = s.parser?.clockUnixNs;
+    if (!this.clockStarted) {
+      this.clockStarted = true;
+      this.firstShift = -tsNs;
+      if (clock !== undefined) this.startUnixNs = clock + BigInt(Math.round(tsNs));
+      return this.firstShift;
+    }
+    if (clock !== undefined && this.startUnixNs !== null) return Number(clock - this.startUnixNs);
+    if ((clock !== undefined) !== (this.startUnixNs !== null)) {
+      this.stats.notes.push(`${s.input.name}: its clock differs from the first input's; its ts_ns are not comparable with theirs`);
+    }
+    return this.firstShift;
+  }
+}

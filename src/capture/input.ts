@@ -1,0 +1,140 @@
+// The bytes of one capture input (a file, or `-` for stdin) as a stream of chunks in bounded memory,
+// gunzipped when the data starts with the gzip magic (whatever the name says). A capture can be
+// stopped (Ctrl-C) while waiting on a pipe that is still open, so every read races the stop signal.
+import * as fs from 'fs';
+import { Readable } from 'stream';
+import * as zlib from 'zlib';
+import { UserError } from '../errors';
+import { displayName, isStdin } from '../util/stdin';
+
+const FILE_CHUNK = 1 << 20;
+const GUNZIP_CHUNK = 1 << 18;
+
+export class InputStream {
+  readonly name: string;
+  /** Size of the file on disk (compressed size for .gz); null for pipes. */
+  readonly totalBytes: number | null;
+  /** Bytes read from the file so far (compressed bytes for .gz). */
+  rawBytes = 0;
+  gzip = false;
+  private raw: Readable;
+  private gunzip: zlib.Gunzip | null = null;
+  private it: AsyncIterator<Buffer>;
+  private readonly stopped: Promise<null>;
+  private readonly onStop: () => void;
+  // Chunks already read (format sniffing), handed out again before the stream resumes.
+  private readonly unread: Buffer[] = [];
+  private ended = false;
+
+  private constructor(file: string, private readonly signal: AbortSignal) {
+    this.name = displayName(file);
+    if (isStdin(file)) {
+      this.raw = process.stdin;
+      this.totalBytes = null;
+    } else {
+      let st: fs.Stats;
+      try {
+        st = fs.statSync(file);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        throw new UserError(`${file}: ${code === 'ENOENT' ? 'no such file' : `cannot open (${code ?? (e as Error).message})`}`);
+      }
+      if (st.isDirectory()) throw new UserError(`${file}: is a directory, not a trace log`);
+      this.totalBytes = st.isFile() ? st.size : null;
+      this.raw = fs.createReadStream(file, { highWaterMark: FILE_CHUNK });
+    }
+    this.it = this.counted(this.raw)[Symbol.asyncIterator]();
+    this.onStop = (): void => this.destroy();
+    this.stopped = new Promise((resolve) => {
+      if (signal.aborted) resolve(null);
+      else signal.addEventListener('abort', () => resolve(null), { once: true });
+    });
+    signal.addEventListener('abort', this.onStop, { once: true });
+  }
+
+  /** Opens an input and switches to decompressed bytes when it is gzip data. */
+  static async open(file: string, signal: AbortSignal): Promise<InputStream> {
+    const input = new InputStream(file, signal);
+    const first = await input.pull();
+    if (first) {
+      if (first.length >= 2 && first[0] === 0x1f && first[1] === 0x8b) input.startGunzip(first);
+      else input.unread.push(first);
+    }
+    return input;
+  }
+
+  private async *counted(stream: Readable): AsyncGenerator<Buffer> {
+    for await (const chunk of stream) {
+      const b = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+      this.rawBytes += b.length;
+      yield b;
+    }
+  }
+
+  private startGunzip(first: Buffer): void {
+    this.gzip = true;
+    const rawIt = this.it;
+    const source = Readable.from((async function* () {
+      yield first;
+      for (;;) {
+        const r = await rawIt.next();
+        if (r.done) return;
+        yield r.value;
+      }
+    })(), { objectMode: false });
+    this.gunzip = zlib.createGunzip({ chunkSize: GUNZIP_CHUNK });
+    source.on('error', (e) => this.gunzip?.destroy(e));
+    source.pipe(this.gunzip);
+    this.it = this.gunzip[Symbol.asyncIterator]();
+  }
+
+  /** The next chunk (raw or gunzipped), or null at the end of the data or once stopped. */
+  async next(): Promise<Buffer | null> {
+    if (this.unread.length) return this.unread.shift()!;
+    return this.pull();
+  }
+
+  /** Gives chunks back so that the next calls return them first. */
+  unshift(chunks: Buffer[]): void {
+    this.unread.unshift(...chunks);
+  }
+
+  private async pull(): Promise<Buffer | null> {
+    if (this.ended || this.signal.aborted) return null;
+    let r: IteratorResult<Buffer> | null;
+    const read = this.it.next();
+    // Once stopped, the abandoned read may still fail as the stream is destroyed: nobody waits for it.
+    read.catch(() => undefined);
+    try {
+      r = await Promise.race([read, this.stopped]);
+    } catch (e) {
+      if (this.signal.aborted) return null;
+      throw this.readError(e as NodeJS.ErrnoException);
+    }
+    if (r === null || r.done) {
+      this.ended = true;
+      return null;
+    }
+    return r.value;
+  }
+
+  private readError(e: NodeJS.ErrnoException): UserError {
+    if (this.gzip && (e.code?.startsWith('Z_') || /unexpected end of file|incorrect header|invalid/i.test(e.message))) {
+      const truncated = /unexpected end of file/i.test(e.message);
+      return new UserError(`${this.name}: ${truncated ? 'truncated gzip data (the file ends inside the compressed stream)' : `corrupt gzip data (${e.message})`}`);
+    }
+    return new UserError(`${this.name}: read error (${e.code ?? e.message})`);
+  }
+
+  private destroy(): void {
+    this.gunzip?.destroy();
+    // Leave fd 0 itself open; destroying the stream stops reading and lets the process exit.
+    this.raw.destroy();
+  }
+
+  close(): void {
+    this.signal.removeEventListener('abort', this.onStop);
+    this.ended = true;
+    this.destroy();
+  }
+}
