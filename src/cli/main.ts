@@ -3,13 +3,17 @@
 import yargs from 'yargs';
 import { UserError } from '../errors';
 import { STDIN_PATH } from '../util/stdin';
+import * as capture from './capture';
 import * as check from './check';
 import * as dump from './dump';
 import * as models from './models';
 import * as replay from './replay';
+import * as report from './report';
+import * as synth from './synth';
 
 function fail(msg: string, code = 2): never {
-  process.stderr.write(`msixtrace: ${msg}\n`);
+  // yargs validation messages span lines; a diagnostic is one line.
+  process.stderr.write(`msixtrace: ${msg.replace(/:\s*\n\s*/g, ': ').replace(/\s*\n\s*/g, '; ')}\n`);
   process.exit(code);
 }
 
@@ -17,10 +21,13 @@ export async function main(argv: string[]): Promise<void> {
   const parser = yargs(argv.map((a) => (a === '-' ? STDIN_PATH : a)))
     .scriptName('msixtrace')
     .usage('$0 <verb> [options]\n\nWhat would this hypervisor do with this guest\'s MSI-X table traffic?')
+    .command(capture)
     .command(replay)
+    .command(report)
     .command(check)
     .command(dump)
     .command(models)
+    .command(synth)
     .demandCommand(1, 'name a verb (see --help)')
     .strict()
     .recommendCommands()

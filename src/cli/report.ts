@@ -1,0 +1,94 @@
+// `msixtrace report`: one self-contained HTML page per run (one section per trace): the header,
+// absorbed/forwarded per model, a forwarded-per-interval timeline, per-field bars, an entry × field
+// heat map and the device-model CPU estimate.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import type { Argv } from 'yargs';
+import { UserError } from '../errors';
+import { DEFAULT_ABSORB_US, DEFAULT_FORWARD_US, parseCost } from '../replay/cost';
+import { StartState } from '../replay/model';
+import { collectSection, renderHtml, Section } from '../report/html';
+import { writeFileAtomic } from '../util/atomic';
+import { parseDuration } from '../util/duration';
+import { Progress } from '../util/out';
+import { isStdin } from '../util/stdin';
+import { expandModels } from './replay';
+
+export const command = 'report <trace...>';
+export const describe = 'write a self-contained HTML report: per-model table, timeline, per-field bars, entry heat map, cost';
+export function builder(y: Argv): Argv {
+  return y
+    .positional('trace', { type: 'string', array: true, describe: '.msixtrace files (- for stdin)' })
+    .option('html', { type: 'string', demandOption: true, requiresArg: true, describe: 'output HTML file (written whole or not at all)' })
+    .option('model', { alias: 'm', type: 'string', array: true, default: ['all'], describe: 'models (msixtrace models), comma lists, or all' })
+    .option('start', { type: 'string', default: 'cold', requiresArg: true, describe: 'cold|warm. cold: trace starts before the driver set the device up; warm: mid-run (registered, every entry bound)' })
+    .option('interval', { type: 'string', default: '1s', describe: 'timeline bucket, e.g. 100ms, 1s' })
+    .option('cost', { type: 'string', describe: `device-model CPU assumptions: forward=US,absorb=US (default forward=${DEFAULT_FORWARD_US},absorb=${DEFAULT_ABSORB_US})` })
+    .example('$0 report t.msixtrace --html report.html', 'every model, one page')
+    .example('$0 report a.msixtrace b.msixtrace -m kvm -m xen-4.7 --interval 100ms --html r.html', 'two traces, two models');
+}
+
+/** Fails before any work when the output cannot be written where asked. */
+function checkTarget(target: string): void {
+  if (!target || target.trim() === '') throw new UserError('--html needs a file name');
+  if (isStdin(target)) throw new UserError('--html needs a file name, not stdin');
+  const dir = path.dirname(path.resolve(target));
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(dir);
+  } catch {
+    throw new UserError(`${target}: cannot write: directory ${dir} does not exist`);
+  }
+  if (!st.isDirectory()) throw new UserError(`${target}: cannot write: ${dir} is not a directory`);
+  try {
+    if (fs.statSync(target).isDirectory()) throw new UserError(`${target}: is a directory; give --html a file name`);
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+  }
+}
+
+/** The report reads a trace twice (replay, then the heat map), so stdin is spooled to a file first. */
+function spoolStdin(): { file: string; cleanup: () => void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'msixtrace-report-'));
+  const file = path.join(dir, 'stdin.msixtrace');
+  const cleanup = (): void => fs.rmSync(dir, { recursive: true, force: true });
+  process.on('exit', cleanup);
+  try {
+    fs.writeFileSync(file, fs.readFileSync(0));
+  } catch (e) {
+    cleanup();
+    throw new UserError(`stdin: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  return { file, cleanup };
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function handler(argv: any): void {
+  const target = String(argv.html ?? '');
+  checkTarget(target);
+  // Checked here rather than with yargs choices, whose message spans several lines.
+  if (argv.start !== 'cold' && argv.start !== 'warm') throw new UserError(`bad --start '${argv.start}' (use cold or warm)`);
+  const models = expandModels(argv.model);
+  const intervalNs = parseDuration(argv.interval, '--interval');
+  const cost = parseCost(argv.cost);
+  const traces = argv.trace as string[];
+  if (traces.filter(isStdin).length > 1) throw new UserError('stdin (-) can be given only once');
+  const sections: Section[] = [];
+  for (const trace of traces) {
+    const progress = new Progress(`report ${trace}`);
+    const spool = isStdin(trace) ? spoolStdin() : null;
+    try {
+      sections.push(collectSection(spool ? spool.file : trace, spool ? 'stdin' : trace, {
+        models, start: argv.start as StartState, intervalNs, cost,
+      }));
+    } finally {
+      spool?.cleanup();
+      progress.done();
+    }
+  }
+  const html = renderHtml(sections, { models, start: argv.start, intervalNs, cost, costGiven: argv.cost !== undefined });
+  writeFileAtomic(target, html);
+  const events = sections.reduce((a, s) => a + s.events, 0);
+  process.stderr.write(`report: ${traces.length} trace(s), ${models.length} model(s), ${events} accesses -> ${target} (${Math.ceil(Buffer.byteLength(html) / 1024)} KiB)\n`);
+}
