@@ -5,9 +5,10 @@ function pct(part: number, whole: number): string {
   return whole === 0 ? '-' : ((part / whole) * 100).toFixed(1);
 }
 
-function grid(head: string[], rows: string[][]): string {
+/** Text columns (the first `left`) are left-aligned, numbers right-aligned. */
+function grid(head: string[], rows: string[][], left = 1): string {
   const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
-  const fmt = (r: string[]): string => r.map((v, c) => (c === 0 || c === 1 && head[1] !== 'read abs' ? v.padEnd(widths[c]) : v.padStart(widths[c]))).join('  ').trimEnd();
+  const fmt = (r: string[]): string => r.map((v, c) => (c < left ? v.padEnd(widths[c]) : v.padStart(widths[c]))).join('  ').trimEnd();
   return [fmt(head), ...rows.map(fmt)].join('\n');
 }
 
@@ -49,7 +50,7 @@ export function renderTable(results: ModelResult[]): string {
         rows.push(row);
       }
     }
-    lines.push(grid(head, rows));
+    lines.push(grid(head, rows, grouped ? 2 : 1));
     if (r0.cost) {
       lines.push(`cost assumptions: forward ${r0.cost.forward_us} us, absorb ${r0.cost.absorb_us} us per access (see msixtrace replay --help)`);
     }
