@@ -1,0 +1,19 @@
+#!/usr/bin/env node
+// Regenerates the README sections that come from the tool itself (the model table, the synth
+// scenarios), so they are never typed twice: node scripts/update-readme.js
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const { execFileSync } = require('child_process');
+
+const root = path.resolve(__dirname, '..');
+const readmePath = path.join(root, 'README.md');
+const run = (...args) => execFileSync(process.execPath, [path.join(root, 'bin', 'msixtrace'), ...args], { encoding: 'utf8' }).trimEnd();
+
+let text = fs.readFileSync(readmePath, 'utf8');
+for (const [name, body] of [['models', run('models', '--format', 'markdown')], ['scenarios', run('synth', '--list-scenarios', '--format', 'markdown')]]) {
+  const re = new RegExp(`(<!-- ${name}:begin -->\\n)[\\s\\S]*?(\\n<!-- ${name}:end -->)`);
+  if (!re.test(text)) throw new Error(`README.md has no ${name} markers`);
+  text = text.replace(re, (_, a, b) => a + body + b);
+}
+fs.writeFileSync(readmePath, text);
