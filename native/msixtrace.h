@@ -95,7 +95,8 @@ MSX_API const char *msx_model_name(int32_t model);
 /* Model index for a name or alias ("kvm" -> forward-all), -1 when unknown. */
 MSX_API int32_t msx_model_find(const char *name);
 
-/* NULL on bad arguments (unknown model, ndev 0, an entry count outside 1..2048). */
+/* NULL on bad arguments (unknown model, ndev 0, an entry count outside 1..2048, a table address that is
+ * not 8-aligned or a table that wraps past 2^64). */
 MSX_API msx_ctx *msx_create(int32_t model, int32_t start, const msx_device_cfg *devs, uint32_t ndev,
                             uint32_t options);
 MSX_API void msx_destroy(msx_ctx *ctx);

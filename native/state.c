@@ -83,7 +83,9 @@ void ioreq_complete(struct msx_ctx *c, int32_t vcpu)
         .size = 4, .write = 1, .region = MSX_REGION_TABLE, .kind = K_TABLE,
     };
     c->counters[MSX_C_DEFERRED_UNMASKS]++;
-    if (c->m->write_handler)
+    /* A qword unmask of the last entry can aim UA one word past the table; Xen's handler would
+     * not accept that address, so the completion does nothing there. */
+    if (c->m->write_handler && xen_in_table(d, u.addr))
         (void)c->m->write_handler(c, d, &u);
 }
 
@@ -113,9 +115,14 @@ MSX_API msx_ctx *msx_create(int32_t model, int32_t start, const msx_device_cfg *
     if (model < 0 || model >= msx_nmodels || (start != MSX_START_COLD && start != MSX_START_WARM) || !devs ||
         ndev < 1 || ndev > 65536)
         return NULL;
-    for (uint32_t i = 0; i < ndev; i++)
+    for (uint32_t i = 0; i < ndev; i++) {
         if (devs[i].entries < 1 || devs[i].entries > MSX_MAX_ENTRIES)
             return NULL;
+        /* PCI puts the table at an 8-aligned BAR offset (the low 3 bits are the BIR), and no table
+         * wraps past 2^64: refusing both keeps every entry and page index inside its array. */
+        if ((devs[i].table_gpa & 7) || devs[i].table_gpa > UINT64_MAX - ((uint64_t)devs[i].entries * 16 - 1))
+            return NULL;
+    }
 
     msx_ctx *c = calloc(1, sizeof *c);
     if (!c)

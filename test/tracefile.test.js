@@ -70,8 +70,15 @@ test('the whole file is one msixtrace.Trace message (protobufjs)', () => {
   const t = Trace.toObject(Trace.decode(fs.readFileSync(f)), { longs: String });
   assert.equal(t.packet.length, 1 + 3 + 1);
   assert.equal(t.packet[0].header.devices[0].tableEntries, 5);
-  assert.deepEqual(t.packet[1].events.tsDelta, ['0', '124000', '6000', '1000']);
+  // ts: steps 0, 124000, 6000, 1000 ns in a unit of 1000 (their GCD), zigzag coded
+  assert.equal(t.packet[1].events.tsUnit, '1000');
+  assert.deepEqual(t.packet[1].events.tsCode, ['0', '248', '12', '2']);
   assert.equal(t.packet[1].events.count, 4);
+  assert.equal(t.packet[1].events.keys, 4);
+  assert.deepEqual(t.packet[1].events.key, [0, 1, 2, 3]);
+  assert.deepEqual(t.packet[1].events.keyOffset, [12, 0, 4, 8]);
+  // the second batch starts over: its unit is its own steps' GCD
+  assert.equal(t.packet[2].events.count, 4);
   assert.equal(t.packet[4].footer.events, String(EVENTS.length));
   assert.equal(t.packet[4].footer.batches, '3');
 });
@@ -85,9 +92,12 @@ test('protoc --decode=msixtrace.Trace decodes a file the tool wrote', { skip: !p
   assert.match(text, /table_gpa: 4273733632/);
   assert.match(text, /pba_gpa: 4273741824/);
   assert.match(text, /count: 4/);
-  assert.match(text, /ts_delta: 124000/);
-  assert.match(text, /guest_all: 19025/);
-  assert.match(text, /value_xor: 4276096004/); // 0xfee01004
+  assert.match(text, /ts_unit: 1000/);
+  assert.match(text, /ts_code: 248/); // 124000 ns = 124 units, zigzag 248
+  assert.match(text, /keys: 4/);
+  assert.match(text, /key_guest: 19025/);
+  assert.match(text, /key_vcpu: -1/);
+  assert.match(text, /key_value: 4276097028/); // 0xfee01004
   assert.match(text, /footer \{\s+events: 4\s+batches: 1/);
 });
 

@@ -7,6 +7,9 @@ import { Header } from '../tracefile/schema';
 import { DirCounts, emptyDir, eventsFrom, fieldsFrom, totalsFrom, xenSideFrom } from './counts';
 import { ModelRun, StartState } from './model';
 import { Cost, costOf } from './cost';
+import * as os from 'os';
+import { UserError } from '../errors';
+import { feedMany, pointerTable } from '../native/decode';
 
 export type GroupBy = 'field' | 'entry' | 'guest' | 'vcpu';
 
@@ -83,11 +86,23 @@ export function replayTrace(file: string, opts: ReplayOptions): TraceReplay {
     let events = 0;
     let tMin = Infinity;
     let tMax = -Infinity;
+    // Without decision bytes the models are independent: one native call feeds them all, split over
+    // the cores. With them, JS walks the decisions of each model in turn.
+    const threads = Math.min(runs.length, Math.max(1, typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length));
+    const table = !needDecisions && runs.length > 1 && threads > 1 ? pointerTable(runs.map((r) => r.handle)) : null;
     for (const b of reader.batches()) {
-      for (let i = 0; i < b.n; i++) {
-        const t = b.ts[i];
-        if (t < tMin) tMin = t;
-        if (t > tMax) tMax = t;
+      if (b.n > 0) {
+        if (reader.tsMin < tMin) tMin = reader.tsMin;
+        if (reader.tsMax > tMax) tMax = reader.tsMax;
+      }
+      if (table) {
+        const rc = feedMany(table, runs.length, b, threads);
+        if (rc === 0) {
+          events += b.n;
+          opts.onBatch?.(events);
+          continue;
+        }
+        if (rc !== null) throw new UserError('event names a device the trace header does not list');
       }
       runs.forEach((run, r) => {
         run.feed(b, decisions);

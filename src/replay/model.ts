@@ -63,6 +63,12 @@ export class ModelRun {
     if (rc !== 0) throw new UserError(`event names a device the trace header does not list`);
   }
 
+  /** The native context (for the parallel feed of several models); throws when closed. */
+  get handle(): Buffer {
+    if (!this.ctx) throw new Error('internal: model run closed');
+    return this.ctx;
+  }
+
   counters(): BigUint64Array {
     if (!this.ctx) throw new Error('internal: model run closed');
     native().msx_counters(this.ctx, this.out, COUNTERS);

@@ -1,35 +1,80 @@
-// EventBatch <-> protobuf columns (proto/msixtrace.proto). Constant columns collapse into their
-// *_all scalar; ts and guest are delta coded; value is XORed with the previous value at the same
-// (device, region, offset) so repeated writes of one message cost a byte.
+// EventBatch <-> protobuf (proto/msixtrace.proto documents the encoding exactly). Each event is a
+// timestamp code plus a key into a per-batch dictionary of distinct (guest, vcpu, device, access,
+// offset, value) tuples, most frequent first, so a repeated access costs one key byte beside its
+// timestamp. Timestamps are steps in a per-batch unit (the GCD of the steps: 1000 for QEMU's
+// microsecond logs) with an optional coarse multiple that halves the common round steps.
+//
+// The encoder is the only one (JS, allocation-free per batch in the common case). decodeBatch()
+// here is the reference decoder: src/native/decode.ts + native/decode.c decode the same bytes
+// natively for the reader's hot path, and the tests cross-check the two on random batches.
 import * as zlib from 'zlib';
 import { EventBatch } from '../events';
 import { WireReader, WireWriter } from './wire';
 
 export const MAX_BATCH = 65536;
 
-const F_COUNT = 1, F_TS = 2, F_GUEST = 3, F_VCPU = 4, F_DEVICE = 5, F_ACCESS = 6, F_OFFSET = 7, F_VALUE = 8;
-const F_GUEST_ALL = 13, F_VCPU_ALL = 14, F_DEVICE_ALL = 15, F_ACCESS_ALL = 16, F_CRC = 31;
+export const F_COUNT = 1, F_TS_UNIT = 2, F_TS_COARSE = 3, F_TS_CODE = 4, F_KEY = 5, F_KEYS = 6;
+export const F_K_GUEST = 7, F_K_VCPU = 8, F_K_DEVICE = 9, F_K_ACCESS = 10, F_K_OFFSET = 11, F_K_VALUE = 12;
+export const F_GUEST_ALL = 13, F_VCPU_ALL = 14, F_DEVICE_ALL = 15, F_ACCESS_ALL = 16, F_OFFSET_ALL = 17;
+export const F_CRC = 31;
 
-const LOG2_SIZE: Record<number, number> = { 1: 0, 2: 1, 4: 2, 8: 3 };
+/** Largest |ts_ns| a file may hold (doubles are exact up to here). */
+export const TS_LIMIT = 2 ** 53;
+
+const LOG2_SIZE = new Int8Array(256).fill(-1);
+LOG2_SIZE[1] = 0; LOG2_SIZE[2] = 1; LOG2_SIZE[4] = 2; LOG2_SIZE[8] = 3;
 
 export function accessCode(dir: number, region: number, size: number): number {
   return dir | (region << 1) | (LOG2_SIZE[size] << 2);
 }
 
-function slotKey(device: number, region: number, offset: number): number {
-  return device * 8589934592 + region * 4294967296 + offset;
+/** Coarse multiples the encoder tries (0: none). */
+const COARSE = [0, 10, 100, 1000, 10000, 100000];
+const BIG_STEP = 2 ** 50;
+
+function vsize(v: number): number {
+  if (v < 128) return 1;
+  if (v < 16384) return 2;
+  if (v < 2097152) return 3;
+  if (v < 268435456) return 4;
+  if (v < 34359738368) return 5;
+  if (v < 4398046511104) return 6;
+  if (v < 562949953421312) return 7;
+  return 8;
 }
 
-function constant(col: ArrayLike<number>, n: number): boolean {
-  const v = col[0];
-  for (let i = 1; i < n; i++) if (col[i] !== v) return false;
-  return true;
+function gcd(a: number, b: number): number {
+  while (b !== 0) {
+    const t = a % b;
+    a = b;
+    b = t;
+  }
+  return a;
 }
+
+const zz = (q: number): number => (q >= 0 ? q * 2 : -q * 2 - 1);
+
+const HBITS = 17;
+const HSIZE = 1 << HBITS;
 
 export class BatchEncoder {
   private readonly col = new WireWriter(1 << 20);
-  private readonly lastLo = new Map<number, number>();
-  private readonly lastHi = new Map<number, number>();
+  private readonly steps = new Float64Array(MAX_BATCH);
+  private readonly keyOf = new Int32Array(MAX_BATCH);
+  // dictionary under construction (first-appearance order)
+  private readonly eGuest = new Int32Array(MAX_BATCH);
+  private readonly eVcpu = new Int32Array(MAX_BATCH);
+  private readonly eDevice = new Uint16Array(MAX_BATCH);
+  private readonly eAccess = new Uint8Array(MAX_BATCH);
+  private readonly eOffset = new Uint32Array(MAX_BATCH);
+  private readonly eLo = new Uint32Array(MAX_BATCH);
+  private readonly eHi = new Uint32Array(MAX_BATCH);
+  private readonly eCount = new Uint32Array(MAX_BATCH);
+  private readonly rank = new Int32Array(MAX_BATCH); // first-appearance index -> written index
+  private readonly order = new Int32Array(MAX_BATCH); // written index -> first-appearance index
+  private readonly hslot = new Int32Array(HSIZE);
+  private readonly hstamp = new Uint32Array(HSIZE);
+  private stamp = 0;
 
   private flushColumn(w: WireWriter, field: number): void {
     if (this.col.pos === 0) return;
@@ -39,78 +84,216 @@ export class BatchEncoder {
     this.col.reset();
   }
 
+  private timestamps(b: EventBatch, n: number, w: WireWriter): void {
+    const steps = this.steps;
+    let prev = 0;
+    let g = 0;
+    let big = false;
+    let allZero = true;
+    for (let i = 0; i < n; i++) {
+      const t = b.ts[i];
+      if (!(Math.abs(t) <= TS_LIMIT) || !Number.isInteger(t)) throw new Error(`internal: event ${i} has ts_ns ${t}`);
+      const d = t - prev;
+      prev = t;
+      steps[i] = d;
+      if (d !== 0) {
+        allZero = false;
+        const a = Math.abs(d);
+        if (!(a < BIG_STEP)) big = true;
+        if (g !== 1) g = gcd(a, g);
+      }
+    }
+    if (allZero) return;
+    const unit = big ? 1 : g;
+    let coarse = 0;
+    let small = !big;
+    if (small) {
+      for (let i = 0; i < n; i++) {
+        const q = steps[i] / unit;
+        if (q > 0x3fffffff || q < -0x3fffffff) { small = false; break; }
+      }
+    }
+    if (small) {
+      // Pick the coarse multiple that minimizes the column (one pass, all candidates at once, int32 math).
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0;
+      for (let i = 0; i < n; i++) {
+        const q = (steps[i] / unit) | 0;
+        const z = q >= 0 ? q * 2 : -q * 2 - 1;
+        const vz = vsize(z);
+        s0 += vz;
+        if (q % 10 !== 0) { const vo = vsize(z * 2 + 1); s1 += vo; s2 += vo; s3 += vo; s4 += vo; s5 += vo; continue; }
+        s1 += vsize(zz((q / 10) | 0) * 2);
+        const vo = vsize(z * 2 + 1);
+        if (q % 100 !== 0) { s2 += vo; s3 += vo; s4 += vo; s5 += vo; continue; }
+        s2 += vsize(zz((q / 100) | 0) * 2);
+        if (q % 1000 !== 0) { s3 += vo; s4 += vo; s5 += vo; continue; }
+        s3 += vsize(zz((q / 1000) | 0) * 2);
+        if (q % 10000 !== 0) { s4 += vo; s5 += vo; continue; }
+        s4 += vsize(zz((q / 10000) | 0) * 2);
+        s5 += q % 100000 === 0 ? vsize(zz((q / 100000) | 0) * 2) : vo;
+      }
+      const sizes = [s0, s1, s2, s3, s4, s5];
+      let best = 0;
+      for (let k = 1; k < sizes.length; k++) if (sizes[k] < sizes[best]) best = k;
+      coarse = COARSE[best];
+    }
+    if (unit !== 1) { w.tag(F_TS_UNIT, 0); w.varint(unit); }
+    if (coarse !== 0) { w.tag(F_TS_COARSE, 0); w.varint(coarse); }
+    const c = this.col;
+    if (big) {
+      for (let i = 0; i < n; i++) {
+        const d = steps[i];
+        if (Math.abs(d) < BIG_STEP) { c.varint(zz(d)); continue; }
+        // |step| up to 2^54: exact in BigInt (the two ts are exact doubles, their difference may not be).
+        const q = BigInt(b.ts[i]) - BigInt(i === 0 ? 0 : b.ts[i - 1]);
+        const z = q >= 0n ? q * 2n : -q * 2n - 1n;
+        c.varint64(Number(z & 0xffffffffn), Number(z >> 32n));
+      }
+    } else if (coarse === 0) {
+      for (let i = 0; i < n; i++) c.varint(zz(steps[i] / unit));
+    } else if (small) {
+      for (let i = 0; i < n; i++) {
+        const q = (steps[i] / unit) | 0;
+        c.varint(q % coarse === 0 ? zz((q / coarse) | 0) * 2 : zz(q) * 2 + 1);
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        const q = steps[i] / unit;
+        c.varint(q % coarse === 0 ? zz(q / coarse) * 2 : zz(q) * 2 + 1);
+      }
+    }
+    this.flushColumn(w, F_TS_CODE);
+  }
+
+  /** Builds the dictionary; returns its size. */
+  private dictionary(b: EventBatch, n: number): number {
+    const { eGuest, eVcpu, eDevice, eAccess, eOffset, eLo, eHi, eCount, keyOf, hslot, hstamp } = this;
+    let stamp = ++this.stamp;
+    if (stamp === 0xffffffff) {
+      hstamp.fill(0);
+      stamp = this.stamp = 1;
+    }
+    const ts = b.guest, tv = b.vcpu, td = b.device, tr = b.region, to = b.offset, tz = b.size, tw = b.dir;
+    const tl = b.valueLo, th = b.valueHi;
+    let d = 0;
+    for (let i = 0; i < n; i++) {
+      const guest = ts[i], vcpu = tv[i], device = td[i], offset = to[i], lo = tl[i], hi = th[i];
+      const l2 = LOG2_SIZE[tz[i]];
+      if (l2 < 0) throw new Error(`internal: event ${i} has size ${tz[i]}`);
+      const access = tw[i] | (tr[i] << 1) | (l2 << 2);
+      let h = Math.imul(guest ^ (vcpu << 7) ^ (device << 17) ^ (access << 26), 0x9e3779b1);
+      h = Math.imul(h ^ offset ^ (h >>> 15), 0x85ebca6b);
+      h = Math.imul(h ^ lo ^ (h >>> 13), 0xc2b2ae35);
+      h = (h ^ hi ^ (h >>> 16)) >>> (32 - HBITS);
+      let e = -1;
+      for (;;) {
+        if (hstamp[h] !== stamp) break;
+        const k = hslot[h];
+        if (eLo[k] === lo && eOffset[k] === offset && eAccess[k] === access && eVcpu[k] === vcpu && eHi[k] === hi &&
+            eGuest[k] === guest && eDevice[k] === device) {
+          e = k;
+          break;
+        }
+        h = (h + 1) & (HSIZE - 1);
+      }
+      if (e < 0) {
+        e = d++;
+        hstamp[h] = stamp;
+        hslot[h] = e;
+        eGuest[e] = guest; eVcpu[e] = vcpu; eDevice[e] = device; eAccess[e] = access; eOffset[e] = offset;
+        eLo[e] = lo; eHi[e] = hi; eCount[e] = 0;
+      }
+      eCount[e]++;
+      keyOf[i] = e;
+    }
+    return d;
+  }
+
   /** Appends the EventBatch message bytes of b to w. */
   encode(b: EventBatch, w: WireWriter): void {
     const n = b.n;
-    if (n > MAX_BATCH) throw new Error(`internal: batch of ${n} events exceeds ${MAX_BATCH}`);
+    if (n < 1 || n > MAX_BATCH) throw new Error(`internal: batch of ${n} events (1..${MAX_BATCH})`);
     const start = w.pos;
     const c = this.col;
+    c.reset();
     w.tag(F_COUNT, 0);
     w.varint(n);
+    this.timestamps(b, n, w);
 
-    let prev = 0;
-    for (let i = 0; i < n; i++) {
-      const t = b.ts[i];
-      c.svarint(t - prev);
-      prev = t;
+    const d = this.dictionary(b, n);
+    const { rank, order, eCount, keyOf } = this;
+    if (d > 128) {
+      // Most frequent first (ties by first appearance) so the hot keys take one byte.
+      const idx = Array.from({ length: d }, (_, k) => k);
+      idx.sort((x, y) => eCount[y] - eCount[x] || x - y);
+      for (let k = 0; k < d; k++) { order[k] = idx[k]; rank[idx[k]] = k; }
+    } else {
+      for (let k = 0; k < d; k++) { order[k] = k; rank[k] = k; }
     }
-    this.flushColumn(w, F_TS);
+    if (d > 1) {
+      for (let i = 0; i < n; i++) c.varint(rank[keyOf[i]]);
+      this.flushColumn(w, F_KEY);
+    }
+    w.tag(F_KEYS, 0);
+    w.varint(d);
 
-    if (constant(b.guest, n)) {
-      if (b.guest[0] !== 0) { w.tag(F_GUEST_ALL, 0); w.svarint(b.guest[0]); }
+    const { eGuest, eVcpu, eDevice, eAccess, eOffset, eLo, eHi } = this;
+    const constant = (col: ArrayLike<number>): boolean => {
+      const v = col[order[0]];
+      for (let k = 1; k < d; k++) if (col[order[k]] !== v) return false;
+      return true;
+    };
+    if (constant(eGuest)) {
+      const g = eGuest[order[0]];
+      if (g !== 0) { w.tag(F_GUEST_ALL, 0); w.svarint(g); }
     } else {
       let g = 0;
-      for (let i = 0; i < n; i++) { c.svarint(b.guest[i] - g); g = b.guest[i]; }
-      this.flushColumn(w, F_GUEST);
+      for (let k = 0; k < d; k++) { const v = eGuest[order[k]]; c.svarint(v - g); g = v; }
+      this.flushColumn(w, F_K_GUEST);
     }
-
-    if (constant(b.vcpu, n)) {
-      if (b.vcpu[0] !== 0) { w.tag(F_VCPU_ALL, 0); w.svarint(b.vcpu[0]); }
+    if (constant(eVcpu)) {
+      const v = eVcpu[order[0]];
+      if (v !== 0) { w.tag(F_VCPU_ALL, 0); w.svarint(v); }
     } else {
-      for (let i = 0; i < n; i++) c.svarint(b.vcpu[i]);
-      this.flushColumn(w, F_VCPU);
+      for (let k = 0; k < d; k++) c.svarint(eVcpu[order[k]]);
+      this.flushColumn(w, F_K_VCPU);
     }
-
-    if (constant(b.device, n)) {
-      if (b.device[0] !== 0) { w.tag(F_DEVICE_ALL, 0); w.varint(b.device[0]); }
+    if (constant(eDevice)) {
+      const v = eDevice[order[0]];
+      if (v !== 0) { w.tag(F_DEVICE_ALL, 0); w.varint(v); }
     } else {
-      for (let i = 0; i < n; i++) c.varint(b.device[i]);
-      this.flushColumn(w, F_DEVICE);
+      for (let k = 0; k < d; k++) c.varint(eDevice[order[k]]);
+      this.flushColumn(w, F_K_DEVICE);
     }
-
-    let accessConst = true;
-    const a0 = accessCode(b.dir[0], b.region[0], b.size[0]);
-    for (let i = 0; i < n; i++) {
-      const a = accessCode(b.dir[i], b.region[i], b.size[i]);
-      if (Number.isNaN(a)) throw new Error(`internal: event ${i} has size ${b.size[i]}`);
-      if (a !== a0) accessConst = false;
-      c.varint(a);
-    }
-    if (accessConst) {
-      c.reset();
-      if (a0 !== 0) { w.tag(F_ACCESS_ALL, 0); w.varint(a0); }
+    if (constant(eAccess)) {
+      const v = eAccess[order[0]];
+      if (v !== 0) { w.tag(F_ACCESS_ALL, 0); w.varint(v); }
     } else {
-      this.flushColumn(w, F_ACCESS);
+      for (let k = 0; k < d; k++) c.varint(eAccess[order[k]]);
+      this.flushColumn(w, F_K_ACCESS);
     }
-
-    for (let i = 0; i < n; i++) c.varint(b.offset[i]);
-    this.flushColumn(w, F_OFFSET);
-
-    const lastLo = this.lastLo, lastHi = this.lastHi;
-    lastLo.clear();
-    lastHi.clear();
+    if (constant(eOffset)) {
+      const v = eOffset[order[0]];
+      if (v !== 0) { w.tag(F_OFFSET_ALL, 0); w.varint(v); }
+    } else {
+      for (let k = 0; k < d; k++) c.varint(eOffset[order[k]]);
+      this.flushColumn(w, F_K_OFFSET);
+    }
+    // Values: XOR the previous entry at the same slot.
+    const lastLo = new Map<number, number>();
+    const lastHi = new Map<number, number>();
     let anyValue = false;
-    for (let i = 0; i < n; i++) {
-      const key = slotKey(b.device[i], b.region[i], b.offset[i]);
-      const lo = b.valueLo[i], hi = b.valueHi[i];
-      const pl = lastLo.get(key) ?? 0, ph = lastHi.get(key) ?? 0;
-      const xl = (lo ^ pl) >>> 0, xh = (hi ^ ph) >>> 0;
+    for (let k = 0; k < d; k++) {
+      const e = order[k];
+      const slot = eDevice[e] * 8589934592 + (eAccess[e] & 2) * 2147483648 + eOffset[e];
+      const lo = eLo[e], hi = eHi[e];
+      const xl = (lo ^ (lastLo.get(slot) ?? 0)) >>> 0, xh = (hi ^ (lastHi.get(slot) ?? 0)) >>> 0;
       if (xl !== 0 || xh !== 0) anyValue = true;
       c.varint64(xl, xh);
-      lastLo.set(key, lo);
-      lastHi.set(key, hi);
+      lastLo.set(slot, lo);
+      lastHi.set(slot, hi);
     }
-    if (anyValue) this.flushColumn(w, F_VALUE);
+    if (anyValue) this.flushColumn(w, F_K_VALUE);
     else c.reset();
 
     const crc = zlib.crc32(w.buf.subarray(start, w.pos));
@@ -119,16 +302,33 @@ export class BatchEncoder {
   }
 }
 
+// ---- reference decoder ---------------------------------------------------------------------------
+
+const COLUMN_NAMES: Record<number, string> = {
+  [F_TS_CODE]: 'ts_code', [F_KEY]: 'key', [F_K_GUEST]: 'key_guest', [F_K_VCPU]: 'key_vcpu', [F_K_DEVICE]: 'key_device',
+  [F_K_ACCESS]: 'key_access', [F_K_OFFSET]: 'key_offset', [F_K_VALUE]: 'key_value',
+};
+
+function u64(r: WireReader): bigint | number {
+  const lo = r.varint64();
+  const hi = r.hi;
+  return hi < 0x200000 ? hi * 4294967296 + lo : (BigInt(hi) << 32n) | BigInt(lo);
+}
+
 /**
- * Decodes the EventBatch message in buf[start, end) into out (cleared first). Errors carry the
- * absolute byte offset (base + position).
+ * Decodes the EventBatch message in buf[start, end) into out (n set). Errors are WireErrors with
+ * the absolute byte offset (base + position). `ndev` bounds the device indexes when given.
+ * Reference implementation: the reader uses the native decoder when the library is there.
  */
-export function decodeBatch(buf: Buffer, start: number, end: number, base: number, out: EventBatch): void {
+export function decodeBatch(buf: Buffer, start: number, end: number, base: number, out: EventBatch, ndev = 65536): void {
   const r = new WireReader(buf, start, end, base);
   let count = -1;
+  let keys = 0;
+  let unit: number | bigint = 1, coarse: number | bigint = 0;
   const cols: Record<number, [number, number]> = {};
-  let guestAll = 0, vcpuAll = 0, deviceAll = 0, accessAll = 0;
+  let guestAll = 0, vcpuAll = 0, deviceAll = 0, accessAll = 0, offsetAll = 0;
   let crcSeen = false;
+  const failAt = (at: number, what: string): never => { r.pos = at; return r.fail(what); };
   while (r.pos < end) {
     const tagAt = r.pos;
     const tag = r.varint();
@@ -136,95 +336,158 @@ export function decodeBatch(buf: Buffer, start: number, end: number, base: numbe
     if (field === F_CRC && wire === 5) {
       const expect = zlib.crc32(buf.subarray(start, tagAt));
       const got = r.fixed32();
-      if (got !== expect) {
-        r.pos = start;
-        r.fail('event batch checksum mismatch (corrupt data)');
-      }
+      if (got !== expect) failAt(start, 'event batch checksum mismatch (corrupt data)');
+      if (r.pos !== end) r.fail('data after the event batch checksum');
       crcSeen = true;
-      continue;
+      break;
     }
-    if (field >= F_TS && field <= F_VALUE) {
-      if (wire !== 2) r.fail(`column ${field} is not packed`);
+    if (COLUMN_NAMES[field] !== undefined) {
+      if (wire !== 2) r.fail(`column ${COLUMN_NAMES[field]} is not packed`);
       const len = r.varint();
       if (r.pos + len > end) r.fail('column runs past the end of its batch');
+      if (cols[field]) failAt(tagAt, `column ${COLUMN_NAMES[field]} appears twice`);
       cols[field] = [r.pos, r.pos + len];
       r.pos += len;
       continue;
     }
     if (wire === 0) {
+      const at = r.pos;
       switch (field) {
         case F_COUNT: count = r.varint(); continue;
-        case F_GUEST_ALL: guestAll = r.svarint(); continue;
-        case F_VCPU_ALL: vcpuAll = r.svarint(); continue;
-        case F_DEVICE_ALL: deviceAll = r.varint(); continue;
-        case F_ACCESS_ALL: accessAll = r.varint(); continue;
+        case F_KEYS: keys = r.varint(); continue;
+        case F_TS_UNIT: unit = u64(r); if (unit > TS_LIMIT) failAt(at, 'ts_unit out of range'); continue;
+        case F_TS_COARSE: coarse = u64(r); if (coarse > TS_LIMIT) failAt(at, 'ts_coarse out of range'); continue;
+        case F_GUEST_ALL: guestAll = r.svarint(); if (guestAll !== (guestAll | 0)) failAt(at, 'guest out of range'); continue;
+        case F_VCPU_ALL: vcpuAll = r.svarint(); if (vcpuAll !== (vcpuAll | 0)) failAt(at, 'vcpu out of range'); continue;
+        case F_DEVICE_ALL: deviceAll = r.varint(); if (deviceAll >= ndev || deviceAll > 0xffff) failAt(at, `event names device ${deviceAll}; the header lists ${ndev}`); continue;
+        case F_ACCESS_ALL: accessAll = r.varint(); if (accessAll > 15) failAt(at, `access code ${accessAll} out of range`); continue;
+        case F_OFFSET_ALL: offsetAll = r.varint(); if (offsetAll > 0xffffffff) failAt(at, 'offset exceeds 32 bits'); continue;
       }
     }
     r.skip(wire);
   }
-  if (!crcSeen) {
-    r.pos = start;
-    r.fail('event batch has no checksum');
-  }
-  if (count < 0 || count > MAX_BATCH || count > out.cap) {
-    r.pos = start;
-    r.fail(`event batch count ${count} out of range`);
-  }
-  out.n = count;
-  const n = count;
+  if (!crcSeen) failAt(start, 'event batch has no checksum');
+  if (count < 0 || count > MAX_BATCH || count > out.cap) failAt(start, `event batch count ${count} out of range`);
+  if (count > 0 ? keys < 1 || keys > count : keys !== 0) failAt(start, `event batch has ${keys} keys for ${count} events`);
+  if (unit === 0) unit = 1;
+  const n = count, d = keys;
 
-  const column = (field: number, each: (cr: WireReader, i: number) => void, absent: (i: number) => void): void => {
+  // Runs `each` exactly `len` times over a packed column; `absent` when the column is missing.
+  const column = (field: number, len: number, each: (cr: WireReader, i: number) => void, absent: (i: number) => void): void => {
     const span = cols[field];
     if (!span) {
-      for (let i = 0; i < n; i++) absent(i);
+      for (let i = 0; i < len; i++) absent(i);
       return;
     }
     const cr = new WireReader(buf, span[0], span[1], base);
-    for (let i = 0; i < n; i++) {
-      if (cr.pos >= span[1]) cr.fail(`column ${field} holds ${i} values, batch count is ${n}`);
+    for (let i = 0; i < len; i++) {
+      if (cr.pos >= span[1]) cr.fail(`column ${COLUMN_NAMES[field]} holds ${i} values, expected ${len}`);
       each(cr, i);
     }
-    if (cr.pos !== span[1]) cr.fail(`column ${field} holds more values than the batch count ${n}`);
+    if (cr.pos !== span[1]) cr.fail(`column ${COLUMN_NAMES[field]} holds more than ${len} values`);
   };
 
-  let t = 0;
-  column(F_TS, (cr, i) => { t += cr.svarint(); out.ts[i] = t; }, (i) => { out.ts[i] = 0; });
+  // Dictionary.
+  const kGuest = new Int32Array(d), kVcpu = new Int32Array(d), kDevice = new Uint16Array(d);
+  const kAccess = new Uint8Array(d), kOffset = new Uint32Array(d), kLo = new Uint32Array(d), kHi = new Uint32Array(d);
   let g = 0;
-  column(F_GUEST, (cr, i) => { g += cr.svarint(); out.guest[i] = g; }, (i) => { out.guest[i] = guestAll; });
-  column(F_VCPU, (cr, i) => { out.vcpu[i] = cr.svarint(); }, (i) => { out.vcpu[i] = vcpuAll; });
-  column(F_DEVICE, (cr, i) => { out.device[i] = cr.varint(); }, (i) => { out.device[i] = deviceAll; });
-  const setAccess = (i: number, a: number): void => {
+  column(F_K_GUEST, d, (cr, k) => {
+    const at = cr.pos;
+    g += cr.svarint();
+    if (g !== (g | 0)) { cr.pos = at; cr.fail('guest out of range'); }
+    kGuest[k] = g;
+  }, (k) => { kGuest[k] = guestAll; });
+  column(F_K_VCPU, d, (cr, k) => {
+    const at = cr.pos;
+    const v = cr.svarint();
+    if (v !== (v | 0)) { cr.pos = at; cr.fail('vcpu out of range'); }
+    kVcpu[k] = v;
+  }, (k) => { kVcpu[k] = vcpuAll; });
+  column(F_K_DEVICE, d, (cr, k) => {
+    const at = cr.pos;
+    const v = cr.varint();
+    if (v >= ndev || v > 0xffff) { cr.pos = at; cr.fail(`event names device ${v}; the header lists ${ndev}`); }
+    kDevice[k] = v;
+  }, (k) => { kDevice[k] = deviceAll; });
+  column(F_K_ACCESS, d, (cr, k) => {
+    const at = cr.pos;
+    const v = cr.varint();
+    if (v > 15) { cr.pos = at; cr.fail(`access code ${v} out of range`); }
+    kAccess[k] = v;
+  }, (k) => { kAccess[k] = accessAll; });
+  column(F_K_OFFSET, d, (cr, k) => {
+    const at = cr.pos;
+    const v = cr.varint();
+    if (v > 0xffffffff) { cr.pos = at; cr.fail('offset exceeds 32 bits'); }
+    kOffset[k] = v;
+  }, (k) => { kOffset[k] = offsetAll; });
+  const lastLo = new Map<number, number>();
+  const lastHi = new Map<number, number>();
+  column(F_K_VALUE, d, (cr, k) => {
+    const xl = cr.varint64(), xh = cr.hi;
+    const slot = kDevice[k] * 8589934592 + (kAccess[k] & 2) * 2147483648 + kOffset[k];
+    const lo = (xl ^ (lastLo.get(slot) ?? 0)) >>> 0, hi = (xh ^ (lastHi.get(slot) ?? 0)) >>> 0;
+    kLo[k] = lo;
+    kHi[k] = hi;
+    lastLo.set(slot, lo);
+    lastHi.set(slot, hi);
+  }, (k) => {
+    const slot = kDevice[k] * 8589934592 + (kAccess[k] & 2) * 2147483648 + kOffset[k];
+    kLo[k] = lastLo.get(slot) ?? 0;
+    kHi[k] = lastHi.get(slot) ?? 0;
+    lastLo.set(slot, kLo[k]);
+    lastHi.set(slot, kHi[k]);
+  });
+
+  // Events.
+  column(F_KEY, n, (cr, i) => {
+    const at = cr.pos;
+    const k = cr.varint();
+    if (k >= d) { cr.pos = at; cr.fail(`key ${k} out of range (${d} keys)`); }
+    setEvent(i, k);
+  }, (i) => setEvent(i, 0));
+  function setEvent(i: number, k: number): void {
+    out.guest[i] = kGuest[k];
+    out.vcpu[i] = kVcpu[k];
+    out.device[i] = kDevice[k];
+    const a = kAccess[k];
     out.dir[i] = a & 1;
     out.region[i] = (a >> 1) & 1;
     out.size[i] = 1 << ((a >> 2) & 3);
-  };
-  column(F_ACCESS, (cr, i) => {
-    const a = cr.varint();
-    if (a > 15) cr.fail(`access code ${a} out of range`);
-    setAccess(i, a);
-  }, (i) => setAccess(i, accessAll));
-  if (accessAll > 15) { r.pos = start; r.fail(`access code ${accessAll} out of range`); }
-  column(F_OFFSET, (cr, i) => {
-    const o = cr.varint();
-    if (o > 0xffffffff) cr.fail('offset exceeds 32 bits');
-    out.offset[i] = o;
-  }, (i) => { out.offset[i] = 0; });
+    out.offset[i] = kOffset[k];
+    out.valueLo[i] = kLo[k];
+    out.valueHi[i] = kHi[k];
+  }
 
-  const lastLo = new Map<number, number>();
-  const lastHi = new Map<number, number>();
-  column(F_VALUE, (cr, i) => {
-    const xl = cr.varint64(), xh = cr.hi;
-    const key = slotKey(out.device[i], out.region[i], out.offset[i]);
-    const lo = (xl ^ (lastLo.get(key) ?? 0)) >>> 0, hi = (xh ^ (lastHi.get(key) ?? 0)) >>> 0;
-    out.valueLo[i] = lo;
-    out.valueHi[i] = hi;
-    lastLo.set(key, lo);
-    lastHi.set(key, hi);
-  }, (i) => {
-    const key = slotKey(out.device[i], out.region[i], out.offset[i]);
-    out.valueLo[i] = lastLo.get(key) ?? 0;
-    out.valueHi[i] = lastHi.get(key) ?? 0;
-    lastLo.set(key, out.valueLo[i]);
-    lastHi.set(key, out.valueHi[i]);
-  });
+  let t = 0;
+  const small = typeof unit === 'number' && typeof coarse === 'number';
+  column(F_TS_CODE, n, (cr, i) => {
+    const at = cr.pos;
+    const c = u64(cr);
+    if (small && typeof c === 'number' && c < BIG_STEP) {
+      let q: number;
+      if (coarse === 0) q = c % 2 === 0 ? c / 2 : -(c + 1) / 2;
+      else if (c % 2 === 0) { const z = c / 2; q = (z % 2 === 0 ? z / 2 : -(z + 1) / 2) * (coarse as number); }
+      else { const z = (c - 1) / 2; q = z % 2 === 0 ? z / 2 : -(z + 1) / 2; }
+      const step = q * (unit as number);
+      if (Number.isSafeInteger(step)) {
+        t += step;
+        if (Math.abs(t) > TS_LIMIT) { cr.pos = at; cr.fail('timestamp out of range'); }
+        out.ts[i] = t;
+        return;
+      }
+    }
+    // Exact slow path for large codes, units or steps.
+    const cb = BigInt(c), ub = BigInt(unit), kb = BigInt(coarse);
+    const unz = (z: bigint): bigint => (z % 2n === 0n ? z / 2n : -(z + 1n) / 2n);
+    let q: bigint;
+    if (kb === 0n) q = unz(cb);
+    else if (cb % 2n === 0n) q = unz(cb / 2n) * kb;
+    else q = unz((cb - 1n) / 2n);
+    const tb = BigInt(t) + q * ub;
+    if (tb > BigInt(TS_LIMIT) || tb < -BigInt(TS_LIMIT)) { cr.pos = at; cr.fail('timestamp out of range'); }
+    t = Number(tb);
+    out.ts[i] = t;
+  }, (i) => { out.ts[i] = 0; });
+  out.n = n;
 }

@@ -6,9 +6,10 @@ import { EventBatch } from '../events';
 import { UserError } from '../errors';
 import { FORMAT_VERSION } from '../version';
 import { displayName, isStdin } from '../util/stdin';
+import { DecodeError, NativeDecoder } from '../native/decode';
 import { decodeBatch, MAX_BATCH } from './batch-codec';
 import { decodeFooter, decodeHeader, Footer, Header } from './schema';
-import { WireError, WireReader } from './wire';
+import { WireError } from './wire';
 import { PACKET_EVENTS, PACKET_FOOTER, PACKET_HEADER } from './writer';
 
 const CHUNK = 1 << 20;
@@ -17,6 +18,8 @@ const MAX_PACKET = 64 << 20;
 export interface ReadOptions {
   /** Stop quietly at the first damaged packet instead of failing (keeps the complete batches). */
   salvage?: boolean;
+  /** Decode with the JS reference decoder even when the native one is available (tests). */
+  jsDecoder?: boolean;
 }
 
 export class TraceReader {
@@ -32,9 +35,11 @@ export class TraceReader {
   private winLen = 0;
   private eof = false;
   private pos = 0; // file offset of the next packet
+  private readonly decoder: NativeDecoder | null;
 
   constructor(file: string, private readonly opts: ReadOptions = {}) {
     this.file = displayName(file);
+    this.decoder = opts.jsDecoder ? null : NativeDecoder.create();
     if (isStdin(file)) {
       this.fd = 0;
       this.ownsFd = false;
@@ -47,19 +52,19 @@ export class TraceReader {
       this.ownsFd = true;
       if (fs.fstatSync(this.fd).isDirectory()) throw new UserError(`${this.file}: is a directory, not a .msixtrace file`);
     }
-    const first = this.nextPacket();
-    if (!first) throw this.error(0, 'empty file, not a .msixtrace trace');
-    if (first.kind !== PACKET_HEADER) throw this.error(first.at, 'not a .msixtrace file (first packet is not a header)');
+    if (!this.nextPacket()) throw this.error(0, 'empty file, not a .msixtrace trace');
+    const firstAt = this.pkAt;
+    if (this.pkKind !== PACKET_HEADER) throw this.error(firstAt, 'not a .msixtrace file (first packet is not a header)');
     let header: Header;
     try {
-      header = decodeHeader(this.win.subarray(first.start, first.end));
+      header = decodeHeader(this.win.subarray(this.pkStart, this.pkEnd));
     } catch (e) {
-      throw this.error(first.at, `corrupt header (${(e as Error).message})`);
+      throw this.error(firstAt, `corrupt header (${(e as Error).message})`);
     }
     if (header.formatVersion > FORMAT_VERSION) {
-      throw this.error(first.at, `written in format version ${header.formatVersion} by msixtrace ${header.toolVersion}; this msixtrace reads version ${FORMAT_VERSION}: upgrade msixtrace`);
+      throw this.error(firstAt, `written in format version ${header.formatVersion} by msixtrace ${header.toolVersion}; this msixtrace reads version ${FORMAT_VERSION}: upgrade msixtrace`);
     }
-    if (header.formatVersion < 1) throw this.error(first.at, 'not a .msixtrace file (no format version in header)');
+    if (header.formatVersion < 1) throw this.error(firstAt, 'not a .msixtrace file (no format version in header)');
     this.header = header;
   }
 
@@ -108,69 +113,118 @@ export class TraceReader {
     return true;
   }
 
-  /** Next packet's kind and the window span of its message; null at a clean end of file. */
-  private nextPacket(): { kind: number; start: number; end: number; at: number } | null {
+  // The last packet nextPacket() found: its kind, the window span of its message, its file offset.
+  private pkKind = 0;
+  private pkStart = 0;
+  private pkEnd = 0;
+  private pkAt = 0;
+  private vpos = 0; // varint cursor (window index)
+
+  /** Unsigned varint at this.vpos below `end` (window indexes); -1 when it runs past `end`. */
+  private varintAt(end: number): number {
+    const b = this.win;
+    let p = this.vpos;
+    let result = 0;
+    let mul = 1;
+    for (let i = 0; i < 8; i++) {
+      if (p >= end) return -1;
+      const c = b[p++];
+      result += (c & 0x7f) * mul;
+      if (c < 0x80) {
+        this.vpos = p;
+        return result;
+      }
+      mul *= 128;
+    }
+    throw this.error(this.winStart + p, 'varint too large');
+  }
+
+  /** Reads the next packet into pk*; false at a clean end of file. No allocation. */
+  private nextPacket(): boolean {
     const at = this.pos;
-    if (!this.have(1)) return null;
+    if (!this.have(1)) return false;
     // Tag + two length varints fit in 12 bytes; a shorter tail is checked field by field below.
     this.have(12);
     const base = this.winStart;
     const avail = this.winLen;
-    const r = new WireReader(this.win, at - base, avail, base);
-    try {
-      const tag = r.varint();
-      if (tag !== 0x0a) throw this.error(at, `not a Trace packet (tag 0x${tag.toString(16)})`);
-      const len = r.varint();
-      if (len > MAX_PACKET) throw this.error(at, `packet length ${len} is implausible (corrupt data)`);
-      const bodyAt = r.pos + base;
-      this.pos = at; // keep the whole packet in the window while reading it
-      if (!this.have(bodyAt - at + len)) {
-        throw this.error(at, `truncated: packet of ${len} bytes at byte ${bodyAt} runs past the end of the file (${this.winStart + this.winLen} bytes)`);
-      }
-      const pr = new WireReader(this.win, bodyAt - this.winStart, bodyAt - this.winStart + len, this.winStart);
-      const ptag = pr.varint();
-      const kind = ptag >> 3;
-      if ((ptag & 7) !== 2 || kind < 1 || kind > 3) throw this.error(bodyAt, `unknown packet kind (tag 0x${ptag.toString(16)})`);
-      const mlen = pr.varint();
-      if (pr.pos + mlen !== bodyAt - this.winStart + len) throw this.error(bodyAt, 'packet length disagrees with its message length (corrupt data)');
-      const start = pr.pos;
-      this.pos = bodyAt + len;
-      return { kind, start, end: start + mlen, at };
-    } catch (e) {
-      if (e instanceof WireError) throw this.error(e.offset, e.message);
-      throw e;
+    this.vpos = at - base;
+    const tag = this.varintAt(avail);
+    if (tag < 0) throw this.error(base + this.vpos, 'varint runs past the end of its message');
+    if (tag !== 0x0a) throw this.error(at, `not a Trace packet (tag 0x${tag.toString(16)})`);
+    const len = this.varintAt(avail);
+    if (len < 0) throw this.error(base + avail, 'varint runs past the end of its message');
+    if (len > MAX_PACKET) throw this.error(at, `packet length ${len} is implausible (corrupt data)`);
+    const bodyAt = this.vpos + base;
+    this.pos = at; // keep the whole packet in the window while reading it
+    if (!this.have(bodyAt - at + len)) {
+      throw this.error(at, `truncated: packet of ${len} bytes at byte ${bodyAt} runs past the end of the file (${this.winStart + this.winLen} bytes)`);
     }
+    const bodyEnd = bodyAt - this.winStart + len;
+    this.vpos = bodyAt - this.winStart;
+    const ptag = this.varintAt(bodyEnd);
+    if (ptag < 0) throw this.error(this.winStart + this.vpos, 'varint runs past the end of its message');
+    const kind = ptag >> 3;
+    if ((ptag & 7) !== 2 || kind < 1 || kind > 3) throw this.error(bodyAt, `unknown packet kind (tag 0x${ptag.toString(16)})`);
+    const mlen = this.varintAt(bodyEnd);
+    if (mlen < 0) throw this.error(this.winStart + this.vpos, 'varint runs past the end of its message');
+    if (this.vpos + mlen !== bodyEnd) throw this.error(bodyAt, 'packet length disagrees with its message length (corrupt data)');
+    this.pkKind = kind;
+    this.pkStart = this.vpos;
+    this.pkEnd = bodyEnd;
+    this.pkAt = at;
+    this.pos = bodyAt + len;
+    return true;
   }
+
+  /** Smallest and largest ts_ns of the batch last yielded. */
+  tsMin = 0;
+  tsMax = 0;
 
   /** Yields each batch in order, reusing one EventBatch; checks the footer at the end. */
   *batches(batch = new EventBatch(MAX_BATCH)): Generator<EventBatch> {
     let events = 0;
     let batches = 0;
     const ndev = this.header.devices.length;
+    const nat = this.decoder;
     for (;;) {
-      let p;
       try {
-        p = this.nextPacket();
-        if (!p) throw this.error(this.pos, `truncated: the file ends after ${batches} complete batches (${events} events) with no footer`);
-        if (p.kind === PACKET_FOOTER) {
-          const footer = decodeFooter(this.win.subarray(p.start, p.end));
+        if (!this.nextPacket()) throw this.error(this.pos, `truncated: the file ends after ${batches} complete batches (${events} events) with no footer`);
+        if (this.pkKind === PACKET_FOOTER) {
+          const footer = decodeFooter(this.win.subarray(this.pkStart, this.pkEnd));
           if (footer.events !== events || footer.batches !== batches) {
-            throw this.error(p.at, `footer counts ${footer.events} events in ${footer.batches} batches, the file holds ${events} in ${batches}`);
+            throw this.error(this.pkAt, `footer counts ${footer.events} events in ${footer.batches} batches, the file holds ${events} in ${batches}`);
           }
           if (this.have(1)) throw this.error(this.pos, 'data after the footer');
           this.footer = footer;
           this.close();
           return;
         }
-        if (p.kind !== PACKET_EVENTS) throw this.error(p.at, 'second header inside the trace');
-        try {
-          decodeBatch(this.win, p.start, p.end, this.winStart, batch);
-        } catch (e) {
-          if (e instanceof WireError) throw this.error(e.offset, e.message);
-          throw e;
-        }
-        for (let i = 0; i < batch.n; i++) {
-          if (batch.device[i] >= ndev) throw this.error(p.at, `event names device ${batch.device[i]}; the header lists ${ndev}`);
+        if (this.pkKind !== PACKET_EVENTS) throw this.error(this.pkAt, 'second header inside the trace');
+        if (nat) {
+          try {
+            nat.decode(this.win, this.pkStart, this.pkEnd, batch, ndev);
+          } catch (e) {
+            if (e instanceof DecodeError) throw this.error(this.winStart + e.offset, e.message);
+            throw e;
+          }
+          this.tsMin = nat.tsMin;
+          this.tsMax = nat.tsMax;
+        } else {
+          try {
+            decodeBatch(this.win, this.pkStart, this.pkEnd, this.winStart, batch, ndev);
+          } catch (e) {
+            if (e instanceof WireError) throw this.error(e.offset, e.message);
+            throw e;
+          }
+          let lo = Infinity, hi = -Infinity;
+          const ts = batch.ts;
+          for (let i = 0; i < batch.n; i++) {
+            const t = ts[i];
+            if (t < lo) lo = t;
+            if (t > hi) hi = t;
+          }
+          this.tsMin = lo;
+          this.tsMax = hi;
         }
       } catch (e) {
         if (this.opts.salvage && e instanceof UserError) {

@@ -1,0 +1,186 @@
+#!/usr/bin/env node
+// Replay throughput: a synth storm of >= 10 M events through `replay -m xen-4.7` and `-m all`, in
+// process (replayTrace) and through the CLI, beside baselines measured in the same run (reading the
+// file's bytes, decoding alone, the native feed alone on one in-memory batch), so every figure is
+// also a ratio. Each measurement runs in its own child process and reports that process's peak RSS.
+//
+//   node bench/replay.js [--events N] [--json FILE] [--trace FILE] [--repeat K]
+//
+// --trace replays an existing file instead of generating one (generated files are cached in
+// $TMPDIR/msixtrace-bench, keyed by N and the trace-file code, so a format change regenerates).
+'use strict';
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const crypto = require('crypto');
+const { spawnSync } = require('child_process');
+
+const ROOT = path.resolve(__dirname, '..');
+const BIN = path.join(ROOT, 'bin', 'msixtrace');
+const TARGET_ONE = 30e6; // events/s, one model
+const TARGET_ALL = 100e6; // decisions/s, all 9 models
+const TARGET_RSS_MB = 150;
+
+function arg(name, dflt) {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : dflt;
+}
+
+// ---- child side ---------------------------------------------------------------------------------
+function maxRssMb() {
+  return process.resourceUsage().maxRSS / 1024;
+}
+
+function child(kind, file, extra) {
+  const now = () => Number(process.hrtime.bigint()) / 1e9;
+  const out = {};
+  if (kind === 'read') {
+    const fd = fs.openSync(file, 'r');
+    const buf = Buffer.allocUnsafe(1 << 20);
+    const t0 = now();
+    let bytes = 0;
+    for (;;) {
+      const n = fs.readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      bytes += n;
+    }
+    out.secs = now() - t0;
+    out.bytes = bytes;
+    fs.closeSync(fd);
+  } else if (kind === 'decode') {
+    const { TraceReader } = require(path.join(ROOT, 'dist', 'tracefile', 'reader.js'));
+    const t0 = now();
+    const r = new TraceReader(file);
+    let events = 0;
+    for (const b of r.batches()) events += b.n;
+    out.secs = now() - t0;
+    out.events = events;
+  } else if (kind === 'feed') {
+    // The native feed alone: the first batch, in memory, fed again and again.
+    const { TraceReader } = require(path.join(ROOT, 'dist', 'tracefile', 'reader.js'));
+    const { ModelRun } = require(path.join(ROOT, 'dist', 'replay', 'model.js'));
+    const { expandModels } = require(path.join(ROOT, 'dist', 'cli', 'replay.js'));
+    const r = new TraceReader(file);
+    const geometry = r.header.devices.map((d) => ({ tableGpa: d.tableGpa, pbaGpa: d.pbaGpa, entries: d.tableEntries }));
+    const it = r.batches();
+    const b = it.next().value;
+    r.close();
+    const models = expandModels(extra.split(','));
+    const runs = models.map((m) => new ModelRun(m, 'cold', geometry));
+    const reps = Math.max(1, Math.ceil(10e6 / b.n));
+    const t0 = now();
+    for (let k = 0; k < reps; k++) for (const run of runs) run.feed(b);
+    out.secs = now() - t0;
+    out.events = reps * b.n;
+    out.models = models.length;
+    for (const run of runs) run.close();
+  } else if (kind === 'replay') {
+    const { replayTrace } = require(path.join(ROOT, 'dist', 'replay', 'engine.js'));
+    const { expandModels } = require(path.join(ROOT, 'dist', 'cli', 'replay.js'));
+    const models = expandModels(extra.split(','));
+    const t0 = now();
+    const res = replayTrace(file, { models, start: 'cold' });
+    out.secs = now() - t0;
+    out.events = res.results[0].events;
+    out.models = models.length;
+  }
+  out.peak_rss_mb = maxRssMb();
+  process.stdout.write(JSON.stringify(out) + '\n');
+}
+
+// ---- parent side --------------------------------------------------------------------------------
+function runChild(kind, file, extra = '') {
+  const r = spawnSync(process.execPath, [__filename, '--child', kind, file, extra], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (r.status !== 0) throw new Error(`child ${kind} failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop());
+}
+
+function runCli(args) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync('/usr/bin/time', ['-f', 'MAXRSS %M', process.execPath, BIN, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (r.status !== 0) throw new Error(`msixtrace ${args.join(' ')} failed: ${r.stderr}`);
+  const m = /MAXRSS (\d+)/.exec(r.stderr);
+  return { secs, peak_rss_mb: m ? Number(m[1]) / 1024 : null };
+}
+
+function codeKey() {
+  const h = crypto.createHash('sha1');
+  const dir = path.join(ROOT, 'dist', 'tracefile');
+  for (const f of fs.readdirSync(dir).sort()) if (f.endsWith('.js')) h.update(fs.readFileSync(path.join(dir, f)));
+  return h.digest('hex').slice(0, 10);
+}
+
+function synthTrace(events) {
+  const dir = path.join(os.tmpdir(), 'msixtrace-bench');
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `storm-6.1-${events}-${codeKey()}.msixtrace`);
+  if (fs.existsSync(file)) return { file, secs: null };
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, [BIN, 'synth', '--scenario', 'storm-6.1', '--duration', '100000s', '--max-events', String(events), '-o', file], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`synth failed: ${r.stderr}`);
+  return { file, secs: Number(process.hrtime.bigint() - t0) / 1e9 };
+}
+
+function main() {
+  const jsonOut = arg('--json');
+  const events = Number(arg('--events', 10_000_000));
+  let file = arg('--trace');
+  let synthSecs = null;
+  if (!file) ({ file, secs: synthSecs } = synthTrace(events));
+  const bytes = fs.statSync(file).size;
+  const rows = [];
+  const row = (name, value, unit, target, ok, rss, command, note) =>
+    rows.push({ name, value: Math.round(value * 1000) / 1000, unit, target, ok, peak_rss_mb: rss === null || rss === undefined ? null : Math.round(rss * 10) / 10, command, note });
+  const rel = path.relative(ROOT, file).startsWith('..') ? file : path.relative(ROOT, file);
+
+  const read = runChild('read', file);
+  const decode = runChild('decode', file);
+  const n = decode.events;
+  const readEps = n / read.secs;
+  row('read file bytes (baseline)', readEps, 'events/s', null, null, read.peak_rss_mb, `fs.readSync 1 MiB chunks of ${rel}`,
+    `${(bytes / read.secs / 1e6).toFixed(0)} MB/s, ${bytes} bytes, ${(bytes / n).toFixed(3)} bytes/event`);
+  row('decode only (reader.batches)', n / decode.secs, 'events/s', null, null, decode.peak_rss_mb, 'TraceReader.batches(), no model',
+    `${((n / decode.secs) / readEps).toFixed(2)}x of reading the bytes`);
+
+  const feed1 = runChild('feed', file, 'xen-4.7');
+  const feedAll = runChild('feed', file, 'all');
+  row('native feed alone, xen-4.7 (baseline)', feed1.events / feed1.secs, 'events/s', null, null, feed1.peak_rss_mb,
+    'msx_feed on one in-memory 64 Ki batch, repeated', 'upper bound of replay -m xen-4.7');
+  row('native feed alone, all models (baseline)', feedAll.events * feedAll.models / feedAll.secs, 'decisions/s', null, null,
+    feedAll.peak_rss_mb, 'msx_feed of 9 models on one in-memory batch, repeated', 'upper bound of replay -m all');
+
+  const rep1 = runChild('replay', file, 'xen-4.7');
+  const repAll = runChild('replay', file, 'all');
+  const eps1 = rep1.events / rep1.secs;
+  const dpsAll = repAll.events * repAll.models / repAll.secs;
+  row('replayTrace -m xen-4.7', eps1, 'events/s', TARGET_ONE, eps1 >= TARGET_ONE && rep1.peak_rss_mb <= TARGET_RSS_MB,
+    rep1.peak_rss_mb, `replayTrace(${rel}, {models:['xen-4.7']})`,
+    `${(eps1 / (feed1.events / feed1.secs)).toFixed(2)}x of the feed alone`);
+  row('replayTrace -m all', dpsAll, 'decisions/s', TARGET_ALL, dpsAll >= TARGET_ALL && repAll.peak_rss_mb <= TARGET_RSS_MB,
+    repAll.peak_rss_mb, `replayTrace(${rel}, {models: all 9})`,
+    `${(repAll.events / repAll.secs / 1e6).toFixed(1)} M events/s; ${(dpsAll / (feedAll.events * feedAll.models / feedAll.secs)).toFixed(2)}x of the feed alone`);
+
+  const cli1 = runCli(['replay', file, '-m', 'xen-4.7', '--format', 'json']);
+  const cliAll = runCli(['replay', file, '-m', 'all', '--format', 'json']);
+  const ceps1 = n / cli1.secs;
+  const cdpsAll = (n * repAll.models) / cliAll.secs;
+  row('CLI replay -m xen-4.7', ceps1, 'events/s', TARGET_ONE, ceps1 >= TARGET_ONE && cli1.peak_rss_mb <= TARGET_RSS_MB,
+    cli1.peak_rss_mb, `msixtrace replay ${rel} -m xen-4.7 --format json`, 'end to end, includes node start-up');
+  row('CLI replay -m all', cdpsAll, 'decisions/s', TARGET_ALL, cdpsAll >= TARGET_ALL && cliAll.peak_rss_mb <= TARGET_RSS_MB,
+    cliAll.peak_rss_mb, `msixtrace replay ${rel} -m all --format json`, 'end to end, includes node start-up');
+  const peak = Math.max(...[read, decode, rep1, repAll, cli1, cliAll].map((x) => x.peak_rss_mb));
+  row('peak RSS (any replay run)', peak, 'MB', TARGET_RSS_MB, peak <= TARGET_RSS_MB, peak, 'max over the runs above', `${n} events, ${bytes} bytes`);
+
+  console.log(`replay bench: ${n} events, ${bytes} bytes (${(bytes / n).toFixed(3)} bytes/event), ${os.cpus().length} CPUs, node ${process.version}${synthSecs ? `, synth took ${synthSecs.toFixed(1)} s` : ''}`);
+  console.log(`trace: ${file}`);
+  for (const r of rows) {
+    const v = r.unit.endsWith('/s') ? `${(r.value / 1e6).toFixed(1)} M ${r.unit}` : `${r.value} ${r.unit}`;
+    const t = r.target === null ? '' : ` (target ${r.unit.endsWith('/s') ? (r.target / 1e6).toFixed(0) + ' M' : r.target}: ${r.ok ? 'ok' : 'MISSED'})`;
+    console.log(`  ${r.name.padEnd(42)} ${v.padStart(24)}${t}  rss ${r.peak_rss_mb} MB  ${r.note ?? ''}`);
+  }
+  if (jsonOut) fs.writeFileSync(jsonOut, JSON.stringify(rows, null, 2) + '\n');
+}
+
+if (process.argv[2] === '--child') child(process.argv[3], process.argv[4], process.argv[5] ?? '');
+else main();

@@ -1,0 +1,450 @@
+/* Native EventBatch decoder: the reader's hot path (src/native/decode.ts). The encoding is
+ * documented in proto/msixtrace.proto; src/tracefile/batch-codec.ts holds the reference decoder
+ * and the tests cross-check the two on random batches. Also a parallel multi-model feed. */
+#include <pthread.h>
+#include <string.h>
+#include "decode.h"
+
+/* ---- CRC-32 (zlib polynomial 0xEDB88320, reflected), slice-by-8 ------------------------------- */
+static uint32_t crc_table[8][256];
+
+__attribute__((constructor)) static void crc_init(void)
+{
+    for (uint32_t i = 0; i < 256; i++) {
+        uint32_t c = i;
+        for (int k = 0; k < 8; k++)
+            c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        crc_table[0][i] = c;
+    }
+    for (uint32_t i = 0; i < 256; i++)
+        for (int t = 1; t < 8; t++)
+            crc_table[t][i] = (crc_table[t - 1][i] >> 8) ^ crc_table[0][crc_table[t - 1][i] & 0xff];
+}
+
+MSX_API uint32_t msx_crc32(uint32_t crc, const uint8_t *p, uint32_t len)
+{
+    crc = ~crc;
+    while (len >= 8) {
+        uint32_t a = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+        uint32_t b = (uint32_t)p[4] | (uint32_t)p[5] << 8 | (uint32_t)p[6] << 16 | (uint32_t)p[7] << 24;
+        a ^= crc;
+        crc = crc_table[7][a & 0xff] ^ crc_table[6][(a >> 8) & 0xff] ^ crc_table[5][(a >> 16) & 0xff] ^
+              crc_table[4][a >> 24] ^ crc_table[3][b & 0xff] ^ crc_table[2][(b >> 8) & 0xff] ^
+              crc_table[1][(b >> 16) & 0xff] ^ crc_table[0][b >> 24];
+        p += 8;
+        len -= 8;
+    }
+    while (len--)
+        crc = crc_table[0][(crc ^ *p++) & 0xff] ^ (crc >> 8);
+    return ~crc;
+}
+
+/* ---- varints ------------------------------------------------------------------------------------ */
+/* Reads an unsigned varint at *pp (< end); 0 or a negative MSX_DEC_* code. */
+static inline int get_u64(const uint8_t **pp, const uint8_t *end, uint64_t *v)
+{
+    const uint8_t *p = *pp;
+    if (p < end && *p < 0x80) {
+        *v = *p;
+        *pp = p + 1;
+        return 0;
+    }
+    uint64_t r = 0;
+    for (int shift = 0; shift < 70; shift += 7) {
+        if (p >= end)
+            return MSX_DEC_TRUNCATED;
+        uint8_t c = *p++;
+        if (shift == 63 && c > 1)
+            return MSX_DEC_VARINT;
+        r |= (uint64_t)(c & 0x7f) << shift;
+        if (c < 0x80) {
+            *v = r;
+            *pp = p;
+            return 0;
+        }
+    }
+    return MSX_DEC_VARINT;
+}
+
+static inline int64_t unzigzag(uint64_t z)
+{
+    return (int64_t)(z >> 1) ^ -(int64_t)(z & 1);
+}
+
+/* ---- the decoder -------------------------------------------------------------------------------- */
+#define MAXB 65536u
+#define TS_LIMIT ((int64_t)1 << 53)
+#define HSLOTS (2 * MAXB)
+
+enum { C_TS, C_KEY, C_GUEST, C_VCPU, C_DEVICE, C_ACCESS, C_OFFSET, C_VALUE, NCOLS };
+static const int8_t col_of_field[13] = { -1, -1, -1, -1, C_TS, C_KEY, -1, C_GUEST, C_VCPU, C_DEVICE, C_ACCESS,
+                                         C_OFFSET, C_VALUE };
+
+struct dict {
+    int32_t guest[MAXB];
+    int32_t vcpu[MAXB];
+    uint32_t offset[MAXB];
+    uint32_t lo[MAXB];
+    uint32_t hi[MAXB];
+    uint16_t device[MAXB];
+    uint8_t access[MAXB];
+    uint32_t hslot[HSLOTS]; /* slot hash: entry index + 1, 0 empty */
+};
+
+MSX_API uint32_t msx_decode_scratch_size(void)
+{
+    return (uint32_t)sizeof(struct dict) + 16;
+}
+
+#define FAIL(code, at)                                  \
+    do {                                                \
+        info[0] = (double)((at) - buf);                 \
+        return (code);                                  \
+    } while (0)
+
+MSX_API int32_t msx_decode_batch(const uint8_t *buf, uint32_t start, uint32_t end, uint8_t *out, uint32_t cap,
+                                 uint32_t ndev, uint8_t *scratch, uint32_t scratch_len, double *info)
+{
+    const uint8_t *p = buf + start, *e = buf + end, *m0 = p;
+    const uint8_t *cs[NCOLS] = { 0 }, *ce[NCOLS] = { 0 };
+    uint64_t count = 0, keys = 0, unit = 1, coarse = 0, device_all = 0, access_all = 0, offset_all = 0;
+    int64_t guest_all = 0, vcpu_all = 0;
+    int have_count = 0, crc_seen = 0, rc;
+    uint64_t v;
+
+    info[0] = (double)start;
+    if (scratch_len < msx_decode_scratch_size())
+        return MSX_DEC_SCRATCH;
+    struct dict *dc = (struct dict *)(void *)(scratch + ((16 - ((uintptr_t)scratch & 15)) & 15));
+
+    while (p < e) {
+        const uint8_t *tag_at = p;
+        if ((rc = get_u64(&p, e, &v)) < 0)
+            FAIL(rc, p);
+        uint64_t field = v >> 3;
+        uint32_t wire = (uint32_t)(v & 7);
+        if (field == 31 && wire == 5) {
+            if (e - p < 4)
+                FAIL(MSX_DEC_TRUNCATED, p);
+            uint32_t got = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+            if (got != msx_crc32(0, m0, (uint32_t)(tag_at - m0)))
+                FAIL(MSX_DEC_CRC_MISMATCH, m0);
+            p += 4;
+            if (p != e)
+                FAIL(MSX_DEC_AFTER_CRC, p);
+            crc_seen = 1;
+            break;
+        }
+        int col = field < 13 ? col_of_field[field] : -1;
+        if (col >= 0) {
+            if (wire != 2)
+                FAIL(MSX_DEC_NOT_PACKED, p);
+            if ((rc = get_u64(&p, e, &v)) < 0)
+                FAIL(rc, p);
+            if (v > (uint64_t)(e - p))
+                FAIL(MSX_DEC_TRUNCATED, p);
+            if (cs[col])
+                FAIL(MSX_DEC_TWICE, tag_at);
+            cs[col] = p;
+            ce[col] = p + v;
+            p += v;
+            continue;
+        }
+        if (wire == 0) {
+            const uint8_t *at = p;
+            switch (field) {
+            case 1: case 2: case 3: case 6: case 13: case 14: case 15: case 16: case 17:
+                if ((rc = get_u64(&p, e, &v)) < 0)
+                    FAIL(rc, p);
+                switch (field) {
+                case 1: count = v; have_count = 1; break;
+                case 6: keys = v; break;
+                case 2: if (v > (uint64_t)TS_LIMIT) FAIL(MSX_DEC_TS, at); unit = v ? v : 1; break;
+                case 3: if (v > (uint64_t)TS_LIMIT) FAIL(MSX_DEC_TS, at); coarse = v; break;
+                case 13: guest_all = unzigzag(v); if (guest_all != (int32_t)guest_all) FAIL(MSX_DEC_GUEST, at); break;
+                case 14: vcpu_all = unzigzag(v); if (vcpu_all != (int32_t)vcpu_all) FAIL(MSX_DEC_VCPU, at); break;
+                case 15: device_all = v; if (v >= ndev || v > 0xffff) FAIL(MSX_DEC_DEVICE, at); break;
+                case 16: access_all = v; if (v > 15) FAIL(MSX_DEC_ACCESS, at); break;
+                case 17: offset_all = v; if (v > 0xffffffffu) FAIL(MSX_DEC_OFFSET, at); break;
+                }
+                continue;
+            default:
+                break;
+            }
+        }
+        /* unknown field: skip */
+        switch (wire) {
+        case 0:
+            if ((rc = get_u64(&p, e, &v)) < 0)
+                FAIL(rc, p);
+            break;
+        case 1:
+            if (e - p < 8)
+                FAIL(MSX_DEC_TRUNCATED, p);
+            p += 8;
+            break;
+        case 2:
+            if ((rc = get_u64(&p, e, &v)) < 0)
+                FAIL(rc, p);
+            if (v > (uint64_t)(e - p))
+                FAIL(MSX_DEC_TRUNCATED, p);
+            p += v;
+            break;
+        case 5:
+            if (e - p < 4)
+                FAIL(MSX_DEC_TRUNCATED, p);
+            p += 4;
+            break;
+        default:
+            FAIL(MSX_DEC_WIRETYPE, p);
+        }
+    }
+    if (!crc_seen)
+        FAIL(MSX_DEC_CRC_MISSING, m0);
+    if (!have_count || count > MAXB || count > cap)
+        FAIL(MSX_DEC_COUNT, m0);
+    if (count > 0 ? keys < 1 || keys > count : keys != 0)
+        FAIL(MSX_DEC_KEYS, m0);
+    const uint32_t n = (uint32_t)count, d = (uint32_t)keys;
+
+    /* ---- dictionary ---- */
+#define COLUMN(c, len, body, absent)                                  \
+    do {                                                              \
+        if (cs[c]) {                                                  \
+            const uint8_t *q = cs[c], *qe = ce[c];                    \
+            for (uint32_t k = 0; k < (len); k++) {                    \
+                const uint8_t *at = q;                                \
+                if (q >= qe)                                          \
+                    FAIL(MSX_DEC_FEW, q);                             \
+                if ((rc = get_u64(&q, qe, &v)) < 0)                   \
+                    FAIL(rc, q);                                      \
+                (void)at;                                             \
+                body;                                                 \
+            }                                                         \
+            if (q != qe)                                              \
+                FAIL(MSX_DEC_MANY, q);                                \
+        } else {                                                      \
+            for (uint32_t k = 0; k < (len); k++) {                    \
+                absent;                                               \
+            }                                                         \
+        }                                                             \
+    } while (0)
+
+    int64_t g = 0;
+    COLUMN(C_GUEST, d, { g += unzigzag(v); if (g != (int32_t)g) FAIL(MSX_DEC_GUEST, at); dc->guest[k] = (int32_t)g; },
+           { dc->guest[k] = (int32_t)guest_all; });
+    COLUMN(C_VCPU, d, { int64_t x = unzigzag(v); if (x != (int32_t)x) FAIL(MSX_DEC_VCPU, at); dc->vcpu[k] = (int32_t)x; },
+           { dc->vcpu[k] = (int32_t)vcpu_all; });
+    COLUMN(C_DEVICE, d, { if (v >= ndev || v > 0xffff) FAIL(MSX_DEC_DEVICE, at); dc->device[k] = (uint16_t)v; },
+           { dc->device[k] = (uint16_t)device_all; });
+    COLUMN(C_ACCESS, d, { if (v > 15) FAIL(MSX_DEC_ACCESS, at); dc->access[k] = (uint8_t)v; },
+           { dc->access[k] = (uint8_t)access_all; });
+    COLUMN(C_OFFSET, d, { if (v > 0xffffffffu) FAIL(MSX_DEC_OFFSET, at); dc->offset[k] = (uint32_t)v; },
+           { dc->offset[k] = (uint32_t)offset_all; });
+    if (cs[C_VALUE]) {
+        /* value XOR the previous entry at the same (device, region, offset): a slot hash. */
+        uint32_t hs = 16;
+        while (hs < 2 * d)
+            hs <<= 1;
+        memset(dc->hslot, 0, hs * sizeof dc->hslot[0]);
+        COLUMN(C_VALUE, d, {
+            uint64_t slot = (uint64_t)dc->device[k] << 33 | (uint64_t)((dc->access[k] >> 1) & 1) << 32 | dc->offset[k];
+            uint64_t h = (slot * 0x9E3779B97F4A7C15ull) >> 32;
+            uint32_t i = (uint32_t)h & (hs - 1);
+            uint64_t prev = 0;
+            for (;;) {
+                uint32_t s = dc->hslot[i];
+                if (!s)
+                    break;
+                uint32_t j = s - 1;
+                if (dc->offset[j] == dc->offset[k] && dc->device[j] == dc->device[k] &&
+                    ((dc->access[j] ^ dc->access[k]) & 2) == 0) {
+                    prev = (uint64_t)dc->hi[j] << 32 | dc->lo[j];
+                    break;
+                }
+                i = (i + 1) & (hs - 1);
+            }
+            dc->hslot[i] = k + 1;
+            uint64_t val = v ^ prev;
+            dc->lo[k] = (uint32_t)val;
+            dc->hi[k] = (uint32_t)(val >> 32);
+        }, { (void)0; });
+    } else {
+        memset(dc->lo, 0, d * sizeof dc->lo[0]);
+        memset(dc->hi, 0, d * sizeof dc->hi[0]);
+    }
+
+    /* ---- events ---- */
+    uint8_t *o = out;
+    double *ts = (double *)(void *)o;
+    o += 8u * cap;
+    uint32_t *vlo = (uint32_t *)(void *)o;
+    o += 4u * cap;
+    uint32_t *vhi = (uint32_t *)(void *)o;
+    o += 4u * cap;
+    uint32_t *off = (uint32_t *)(void *)o;
+    o += 4u * cap;
+    int32_t *guest = (int32_t *)(void *)o;
+    o += 4u * cap;
+    int32_t *vcpu = (int32_t *)(void *)o;
+    o += 4u * cap;
+    uint16_t *dev = (uint16_t *)(void *)o;
+    o += 2u * cap;
+    uint8_t *region = o;
+    o += cap;
+    uint8_t *size = o;
+    o += cap;
+    uint8_t *dir = o;
+
+#define SET_EVENT(i, k)                                  \
+    do {                                                 \
+        uint8_t a_ = dc->access[k];                      \
+        vlo[i] = dc->lo[k];                              \
+        vhi[i] = dc->hi[k];                              \
+        off[i] = dc->offset[k];                          \
+        guest[i] = dc->guest[k];                         \
+        vcpu[i] = dc->vcpu[k];                           \
+        dev[i] = dc->device[k];                          \
+        region[i] = (a_ >> 1) & 1;                       \
+        size[i] = (uint8_t)(1u << ((a_ >> 2) & 3));      \
+        dir[i] = a_ & 1;                                 \
+    } while (0)
+
+    if (cs[C_KEY]) {
+        const uint8_t *q = cs[C_KEY], *qe = ce[C_KEY];
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t k;
+            if (q < qe && *q < 0x80) {
+                k = *q++;
+            } else {
+                if (q >= qe)
+                    FAIL(MSX_DEC_FEW, q);
+                const uint8_t *at = q;
+                if ((rc = get_u64(&q, qe, &v)) < 0)
+                    FAIL(rc, q);
+                if (v >= d)
+                    FAIL(MSX_DEC_KEY, at);
+                k = (uint32_t)v;
+            }
+            if (k >= d)
+                FAIL(MSX_DEC_KEY, q - 1);
+            SET_EVENT(i, k);
+        }
+        if (q != qe)
+            FAIL(MSX_DEC_MANY, q);
+    } else {
+        for (uint32_t i = 0; i < n; i++)
+            SET_EVENT(i, 0);
+    }
+
+    int64_t t = 0, tmin = 0, tmax = 0;
+    if (cs[C_TS]) {
+        const uint8_t *q = cs[C_TS], *qe = ce[C_TS];
+        const uint64_t mul = coarse ? coarse : 1;
+        const int fast = unit < ((uint64_t)1 << 31) && mul < ((uint64_t)1 << 31) && unit * mul < ((uint64_t)1 << 31);
+        tmin = INT64_MAX;
+        tmax = INT64_MIN;
+        for (uint32_t i = 0; i < n; i++) {
+            const uint8_t *at = q;
+            if (q < qe && *q < 0x80) {
+                v = *q++;
+            } else {
+                if (q >= qe)
+                    FAIL(MSX_DEC_FEW, q);
+                if ((rc = get_u64(&q, qe, &v)) < 0)
+                    FAIL(rc, q);
+            }
+            int64_t qq;
+            uint64_t k;
+            if (!coarse) {
+                qq = unzigzag(v);
+                k = 1;
+            } else if (!(v & 1)) {
+                qq = unzigzag(v >> 1);
+                k = coarse;
+            } else {
+                qq = unzigzag(v >> 1);
+                k = 1;
+            }
+            if (fast && v < ((uint64_t)1 << 31)) {
+                t += qq * (int64_t)k * (int64_t)unit;
+            } else {
+                __int128 s = qq;
+                if (s > ((__int128)1 << 54) || s < -((__int128)1 << 54))
+                    FAIL(MSX_DEC_TS, at);
+                s *= (__int128)k;
+                if (s > ((__int128)1 << 54) || s < -((__int128)1 << 54))
+                    FAIL(MSX_DEC_TS, at);
+                s *= (__int128)unit;
+                if (s > ((__int128)1 << 54) || s < -((__int128)1 << 54))
+                    FAIL(MSX_DEC_TS, at);
+                t += (int64_t)s;
+            }
+            if (t > TS_LIMIT || t < -TS_LIMIT)
+                FAIL(MSX_DEC_TS, at);
+            ts[i] = (double)t;
+            if (t < tmin)
+                tmin = t;
+            if (t > tmax)
+                tmax = t;
+        }
+        if (q != qe)
+            FAIL(MSX_DEC_MANY, q);
+    } else {
+        for (uint32_t i = 0; i < n; i++)
+            ts[i] = 0;
+    }
+    info[1] = (double)tmin;
+    info[2] = (double)tmax;
+    return (int32_t)n;
+}
+
+/* ---- parallel feed ------------------------------------------------------------------------------ */
+struct feed_job {
+    msx_ctx *const *ctxs;
+    uint32_t first, step, nctx;
+    const uint8_t *buf;
+    uint32_t cap, n;
+    int32_t rc;
+};
+
+static void *feed_run(void *arg)
+{
+    struct feed_job *j = arg;
+    j->rc = 0;
+    for (uint32_t i = j->first; i < j->nctx; i += j->step)
+        if (msx_feed(j->ctxs[i], j->buf, j->cap, j->n, NULL) != 0)
+            j->rc = -1;
+    return NULL;
+}
+
+#define MAX_THREADS 16
+
+MSX_API int32_t msx_feed_many(msx_ctx *const *ctxs, uint32_t nctx, const uint8_t *buf, uint32_t cap, uint32_t n,
+                              uint32_t threads)
+{
+    struct feed_job jobs[MAX_THREADS];
+    pthread_t tid[MAX_THREADS];
+    int started[MAX_THREADS] = { 0 };
+    if (threads < 1)
+        threads = 1;
+    if (threads > MAX_THREADS)
+        threads = MAX_THREADS;
+    if (threads > nctx)
+        threads = nctx;
+    for (uint32_t t = 0; t < threads; t++)
+        jobs[t] = (struct feed_job){ ctxs, t, threads, nctx, buf, cap, n, 0 };
+    for (uint32_t t = 1; t < threads; t++)
+        started[t] = pthread_create(&tid[t], NULL, feed_run, &jobs[t]) == 0;
+    for (uint32_t t = 0; t < threads; t++)
+        if (!started[t] || t == 0)
+            feed_run(&jobs[t]);
+    int32_t rc = 0;
+    for (uint32_t t = 0; t < threads; t++) {
+        if (t > 0 && started[t])
+            pthread_join(tid[t], NULL);
+        if (jobs[t].rc)
+            rc = -1;
+    }
+    return rc;
+}

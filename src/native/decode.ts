@@ -1,0 +1,120 @@
+// Binding to the native EventBatch decoder and parallel feed (native/decode.c), in the same
+// libmsixmodels.so as the models. The reader uses it when the library is there and falls back to
+// the JS reference decoder (src/tracefile/batch-codec.ts) when it is not, so capture, dump and the
+// tests of the file format never require the native build; replay needs the library anyway.
+import * as fs from 'fs';
+import { EventBatch } from '../events';
+import { libraryPath } from './binding';
+
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const ffi = require('@2060.io/ffi-napi');
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const ref = require('@2060.io/ref-napi');
+
+interface DecodeLib {
+  msx_decode_scratch_size(): number;
+  msx_decode_batch(buf: Buffer, start: number, end: number, out: Buffer, cap: number, ndev: number, scratch: Buffer,
+    scratchLen: number, info: Buffer): number;
+  msx_crc32(crc: number, buf: Buffer, len: number): number;
+  msx_feed_many(ctxs: Buffer, nctx: number, buf: Buffer, cap: number, n: number, threads: number): number;
+}
+
+const MESSAGES: Record<number, string> = {
+  [-1]: 'field runs past the end of its batch',
+  [-2]: 'varint longer than 10 bytes',
+  [-3]: 'event batch has no checksum',
+  [-4]: 'event batch checksum mismatch (corrupt data)',
+  [-5]: 'data after the event batch checksum',
+  [-6]: 'event batch count out of range',
+  [-7]: 'event batch key count out of range',
+  [-8]: 'column is not packed',
+  [-9]: 'column appears twice',
+  [-10]: 'column holds fewer values than the batch needs',
+  [-11]: 'column holds more values than the batch needs',
+  [-12]: 'guest out of range',
+  [-13]: 'vcpu out of range',
+  [-14]: 'event names a device the header does not list',
+  [-15]: 'access code out of range',
+  [-16]: 'offset exceeds 32 bits',
+  [-17]: 'key out of range',
+  [-18]: 'timestamp out of range',
+  [-19]: 'unsupported wire type',
+  [-20]: 'internal: decoder scratch too small',
+};
+
+let lib: DecodeLib | null | undefined;
+
+function load(): DecodeLib | null {
+  if (lib !== undefined) return lib;
+  lib = null;
+  if (process.env.MSIXTRACE_JS_DECODE === '1') return lib;
+  const file = libraryPath();
+  if (!fs.existsSync(file)) return lib;
+  try {
+    lib = ffi.Library(file, {
+      msx_decode_scratch_size: ['uint32', []],
+      msx_decode_batch: ['int32', ['pointer', 'uint32', 'uint32', 'pointer', 'uint32', 'uint32', 'pointer', 'uint32', 'pointer']],
+      msx_crc32: ['uint32', ['uint32', 'pointer', 'uint32']],
+      msx_feed_many: ['int32', ['pointer', 'uint32', 'pointer', 'uint32', 'uint32', 'uint32']],
+    }) as DecodeLib;
+  } catch {
+    lib = null; // an older library without the decoder: the JS decoder takes over
+  }
+  return lib;
+}
+
+export class DecodeError extends Error {
+  constructor(message: string, readonly offset: number, readonly code: number) {
+    super(message);
+  }
+}
+
+/** One native decoder with its scratch (one per reader; nothing is allocated per batch). */
+export class NativeDecoder {
+  private readonly scratch: Buffer;
+  private readonly infoBuf = Buffer.alloc(24);
+  private readonly info = new Float64Array(this.infoBuf.buffer, this.infoBuf.byteOffset, 3);
+  tsMin = 0;
+  tsMax = 0;
+
+  private constructor(private readonly lib: DecodeLib) {
+    this.scratch = Buffer.alloc(lib.msx_decode_scratch_size());
+  }
+
+  /** A decoder, or null when the native library (or its decoder) is unavailable. */
+  static create(): NativeDecoder | null {
+    const l = load();
+    return l ? new NativeDecoder(l) : null;
+  }
+
+  /** Decodes buf[start, end) into out; DecodeError (offset within buf) on damage. Sets tsMin/tsMax. */
+  decode(buf: Buffer, start: number, end: number, out: EventBatch, ndev: number): void {
+    const rc = this.lib.msx_decode_batch(buf, start, end, out.buf, out.cap, ndev, this.scratch, this.scratch.length, this.infoBuf);
+    if (rc < 0) throw new DecodeError(MESSAGES[rc] ?? `decode error ${rc}`, this.info[0], rc);
+    out.n = rc;
+    this.tsMin = this.info[1];
+    this.tsMax = this.info[2];
+  }
+}
+
+export function nativeCrc32(buf: Buffer, crc = 0): number | null {
+  const l = load();
+  return l ? l.msx_crc32(crc, buf, buf.length) >>> 0 : null;
+}
+
+/** A native array of the context pointers, for feedMany (build once per replay). */
+export function pointerTable(ctxs: Buffer[]): Buffer {
+  const table = Buffer.alloc(Math.max(1, ctxs.length) * ref.sizeof.pointer);
+  for (let i = 0; i < ctxs.length; i++) ref.writePointer(table, i * ref.sizeof.pointer, ctxs[i]);
+  return table;
+}
+
+/** Feeds one batch to the nctx contexts of `table` on up to `threads` threads: 0, -1 when a feed
+ * failed, null when the native library has no parallel feed. */
+export function feedMany(table: Buffer, nctx: number, batch: EventBatch, threads: number): number | null {
+  const l = load();
+  if (!l) return null;
+  return l.msx_feed_many(table, nctx, batch.buf, batch.cap, batch.n, threads);
+}
+
+export const POINTER_BYTES: number = ref.sizeof.pointer;
