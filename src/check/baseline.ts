@@ -3,7 +3,7 @@
 // baseline file so a corpus can move with its baseline.
 import * as fs from 'fs';
 import * as path from 'path';
-import { UserError } from '../errors';
+import { at, UserError } from '../errors';
 import { ModelResult } from '../replay/engine';
 import { StartState } from '../replay/model';
 import { writeFileAtomic } from '../util/atomic';
@@ -45,17 +45,116 @@ export function readBaseline(file: string): Baseline {
   } catch (e) {
     throw new UserError(`${file}: cannot read baseline: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message} (create it with --update)`);
   }
-  let b: Baseline;
+  if (text.trim() === '') throw new UserError(`${file}: empty file, not a JSON baseline (create it with --update)`);
+  let b: unknown;
   try {
     b = JSON.parse(text);
   } catch (e) {
-    throw new UserError(`${file}: not a JSON baseline (${(e as Error).message})`);
+    throw new UserError(jsonError(file, text, (e as Error).message));
   }
-  if (!b || b.format !== BASELINE_FORMAT || !Array.isArray(b.models) || typeof b.traces !== 'object') {
+  if (!isObject(b) || b.format !== BASELINE_FORMAT) {
     throw new UserError(`${file}: not a msixtrace baseline (expected "format": "${BASELINE_FORMAT}")`);
   }
-  if (b.start !== 'cold' && b.start !== 'warm') throw new UserError(`${file}: baseline "start" must be cold or warm`);
-  return b;
+  const bad = (key: string, what: string): UserError => new UserError(`${at(file, { line: lineOf(text, key) })}: bad baseline: ${what}`);
+  if (b.start !== 'cold' && b.start !== 'warm') throw bad('"start"', '"start" must be "cold" or "warm"');
+  if (!Array.isArray(b.models) || !b.models.every((m) => typeof m === 'string')) throw bad('"models"', '"models" must be a list of model names');
+  if (!isObject(b.traces)) throw bad('"traces"', '"traces" must be an object: trace path -> { events, models }');
+  // Every count the comparison reads, checked here so a hand-edited baseline is bad input, not a crash.
+  for (const [key, entry] of Object.entries(b.traces)) {
+    const where = JSON.stringify(key);
+    if (!isObject(entry) || !count(entry.events) || !isObject(entry.models)) {
+      throw bad(where, `trace ${where} must be { "events": N, "models": { MODEL: { COUNT: N } } }`);
+    }
+    for (const [model, counts] of Object.entries(entry.models)) {
+      if (!isObject(counts)) throw bad(where, `trace ${where}, model "${model}": expected an object of counts`);
+      for (const [name, n] of Object.entries(counts)) {
+        if (!count(n)) throw bad(where, `trace ${where}, model "${model}": count "${name}" is ${JSON.stringify(n)}, not a non-negative integer`);
+      }
+    }
+  }
+  return b as unknown as Baseline;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const isObject = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const count = (v: unknown): boolean => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+
+/** 1-based line of the first occurrence of needle in text (1 when absent). */
+function lineOf(text: string, needle: string): number {
+  const i = text.indexOf(needle);
+  return i < 0 ? 1 : text.slice(0, i).split('\n').length;
+}
+
+/**
+ * Offset of the first JSON syntax error in text (JSON.parse of Node 20 names a position only for some
+ * errors); text.length when it ends too early. Run only after JSON.parse failed.
+ */
+export function jsonErrorOffset(text: string): number {
+  let i = 0;
+  const n = text.length;
+  const ws = (): void => { while (i < n && ' \t\r\n'.includes(text[i])) i++; };
+  const fail = (): never => { throw i; };
+  const value = (depth: number): void => {
+    ws();
+    if (i >= n || depth > 1000) fail();
+    const c = text[i];
+    if (c === '{' || c === '[') {
+      const close = c === '{' ? '}' : ']';
+      i++;
+      ws();
+      if (text[i] === close) { i++; return; }
+      for (;;) {
+        if (c === '{') {
+          ws();
+          if (text[i] !== '"') fail();
+          string();
+          ws();
+          if (text[i] !== ':') fail();
+          i++;
+        }
+        value(depth + 1);
+        ws();
+        if (text[i] === ',') { i++; continue; }
+        if (text[i] === close) { i++; return; }
+        fail();
+      }
+    }
+    if (c === '"') return string();
+    const m = /^(?:-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)/.exec(text.slice(i, i + 400));
+    if (!m) fail();
+    i += m![0].length;
+  };
+  const string = (): void => {
+    i++;
+    while (i < n && text[i] !== '"') {
+      if (text.charCodeAt(i) < 0x20) fail();
+      if (text[i] === '\\') {
+        i++;
+        if (text[i] === 'u') { if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 1, i + 5))) fail(); i += 4; }
+        else if (!'"\\/bfnrt'.includes(text[i] ?? 'x')) fail();
+      }
+      i++;
+    }
+    if (i >= n) fail();
+    i++;
+  };
+  try {
+    value(0);
+    ws();
+    if (i < n) return i;
+  } catch (at) {
+    if (typeof at === 'number') return Math.min(at, n);
+    throw at;
+  }
+  return n;
+}
+
+/** "file:LINE" of a JSON syntax error, and JSON.parse's reason without its copy of the (maybe binary) text. */
+function jsonError(file: string, text: string, message: string): string {
+  const pos = jsonErrorOffset(text);
+  const line = text.slice(0, pos).split('\n').length;
+  const why = message.replace(/, (?:\.\.\.)?".*$/s, '').replace(/ (?:in JSON )?at position \d+/, '').replace(/[^\x20-\x7e]/g, '?');
+  return `${at(file, { line })}: not a JSON baseline (byte ${pos}: ${why})`;
 }
 
 export function writeBaseline(file: string, b: Baseline): void {

@@ -2,7 +2,20 @@
 import type { Argv } from 'yargs';
 import { TraceReader } from '../tracefile/reader';
 import { Header } from '../tracefile/schema';
+import { UserError } from '../errors';
 import { Out } from '../util/out';
+import { isStdin, renameSpool, spoolStdin } from '../util/stdin';
+
+/**
+ * Reads the whole trace once without printing (every batch and the footer checked), so that a damaged
+ * file gives exit 2 with nothing on stdout rather than an arbitrary prefix of its events; --salvage is
+ * the way to get the complete batches of a damaged file.
+ */
+function validate(file: string): void {
+  const reader = new TraceReader(file);
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  for (const _ of reader.batches());
+}
 
 const hex = (v: bigint): string => '0x' + v.toString(16);
 
@@ -36,12 +49,33 @@ export function headerJson(h: Header): object {
 export const CSV_COLUMNS = 'ts_ns,guest,vcpu,device,region,offset,size,dir,value';
 
 export function dump(file: string, format: 'ndjson' | 'csv', header: boolean, salvage: boolean): void {
+  if (salvage) {
+    print(file, format, header, true);
+    return;
+  }
+  const spool = isStdin(file) ? spoolStdin() : null;
+  try {
+    validate(spool ? spool.file : file);
+    print(spool ? spool.file : file, format, header, false);
+  } catch (e) {
+    if (spool && e instanceof UserError) throw new UserError(renameSpool(e.message, spool.file), e.exitCode);
+    throw e;
+  } finally {
+    spool?.cleanup();
+  }
+}
+
+function print(file: string, format: 'ndjson' | 'csv', header: boolean, salvage: boolean): void {
   const reader = new TraceReader(file, { salvage });
   const out = new Out();
   if (header) {
+    // Without --salvage the file was checked whole before; with it, the header of a damaged file is
+    // still printed and the damage noted on stderr.
+    if (salvage) for (const _ of reader.batches()); // eslint-disable-line @typescript-eslint/no-unused-vars
     out.line(JSON.stringify(headerJson(reader.header)));
     out.flush();
     reader.close();
+    if (reader.damage) process.stderr.write(`msixtrace: --salvage: ${reader.damage}\n`);
     return;
   }
   if (format === 'csv') out.line(CSV_COLUMNS);

@@ -11,6 +11,8 @@ import { renderJson, renderNdjson } from '../report/json';
 import { renderTable } from '../report/table';
 import { parseDuration } from '../util/duration';
 import { Out, Progress } from '../util/out';
+import { isStdin, renameSpool, spoolStdin } from '../util/stdin';
+import { TraceReader } from '../tracefile/reader';
 
 /** -m values: names, aliases, comma lists and 'all'; order kept, duplicates dropped. */
 export function expandModels(list: string[] | string | undefined): string[] {
@@ -67,16 +69,25 @@ export function handler(argv: any): void {
   }
   const out = new Out();
   const results: ModelResult[] = [];
-  for (const trace of argv.trace as string[]) {
-    const progress = new Progress(`replay ${trace}`);
-    const r = replayTrace(trace, {
-      models, start: argv.start, by: argv.by as GroupBy | undefined, intervalNs, cost,
-      options: argv['xen34-mod-quirk'] ? 1 : 0, salvage: argv.salvage,
-      explain: argv.explain ? (model, b, i, d, index) => out.line(explainLine(trace, model, b, i, d, index)) : undefined,
-      onBatch: (n) => progress.update(n, undefined, ' events'),
-    });
-    progress.done();
-    results.push(...r.results);
+  const traces = argv.trace as string[];
+  if (traces.filter(isStdin).length > 1) throw new UserError('stdin (-) can be given only once');
+  // --explain prints while it replays: every trace is read once first, so a damaged one is exit 2
+  // with nothing on stdout instead of the explanations of an arbitrary prefix (--salvage skips this).
+  const spool = argv.explain && !argv.salvage && traces.some(isStdin) ? spoolStdin() : null;
+  const source = (t: string): string => (spool && isStdin(t) ? spool.file : t);
+  try {
+    if (argv.explain && !argv.salvage) {
+      for (const t of traces) {
+        // eslint-disable-next-line @typescript-eslint/no-unused-vars
+        for (const _ of new TraceReader(source(t)).batches());
+      }
+    }
+    replayAll(traces, source, argv, models, intervalNs, cost, out, results);
+  } catch (e) {
+    if (spool && e instanceof UserError) throw new UserError(renameSpool(e.message, spool.file), e.exitCode);
+    throw e;
+  } finally {
+    spool?.cleanup();
   }
   if (!argv.explain) {
     switch (argv.format) {
@@ -87,4 +98,20 @@ export function handler(argv: any): void {
     }
   }
   out.flush();
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function replayAll(traces: string[], source: (t: string) => string, argv: any, models: string[], intervalNs: number | undefined,
+  cost: ReturnType<typeof parseCost> | undefined, out: Out, results: ModelResult[]): void {
+  for (const trace of traces) {
+    const progress = new Progress(`replay ${trace}`);
+    const r = replayTrace(source(trace), {
+      models, start: argv.start, by: argv.by as GroupBy | undefined, intervalNs, cost,
+      options: argv['xen34-mod-quirk'] ? 1 : 0, salvage: argv.salvage,
+      explain: argv.explain ? (model, b, i, d, index) => out.line(explainLine(trace, model, b, i, d, index)) : undefined,
+      onBatch: (n) => progress.update(n, undefined, ' events'),
+    });
+    progress.done();
+    results.push(...r.results);
+  }
 }

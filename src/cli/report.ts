@@ -82,6 +82,10 @@ export function handler(argv: any): void {
       sections.push(collectSection(spool ? spool.file : trace, spool ? 'stdin' : trace, {
         models, start: argv.start as StartState, intervalNs, cost,
       }));
+    } catch (e) {
+      // The reader names the spooled copy; the user gave stdin.
+      if (spool && e instanceof UserError) throw new UserError(e.message.split(spool.file).join('stdin'), e.exitCode);
+      throw e;
     } finally {
       spool?.cleanup();
       progress.done();
