@@ -14,7 +14,9 @@ import { isSimpletrace, SIMPLETRACE_HEAD, SimpletraceDecoder } from './formats/s
 import { addTableMaps, Geometry, geometryFromFlags, geometryFromLspci, Hit } from './geometry';
 import { InputStream } from './input';
 import { LineScanner } from './lines';
+import { FAST_MIN_BYTES, fastMode, QemuFastScan, ScanContext } from './fastpath';
 import { EventSink } from './sink';
+import { scanLib } from '../native/scan';
 import { countNonEmptyLines, DETECT_BYTES, DETECT_LINES, firstLines, looksLikeText } from './sniff';
 import { CaptureStats, renderSummary } from './summary';
 
@@ -207,8 +209,10 @@ class Capture {
   private async readText(s: Source, parser: LineParser): Promise<void> {
     const out = newRawAccess();
     const name = s.input.name;
+    const fast = this.fastScanner(s, parser);
     const scanner = new LineScanner({
       get needle() { return parser.needle; },
+      fast,
       line: (text, lineNo) => {
         const r = parser.parse(text, out);
         if (r === ACCESS) this.access(s, out, name, lineNo);
@@ -218,6 +222,8 @@ class Capture {
       },
       malformed: (lineNo, why) => this.malformed(`${name}:${lineNo}`, why),
     });
+    // LineScanner copies what it keeps of a chunk, so the input may reuse chunk memory.
+    s.input.reuseBuffers = true;
     try {
       for (let c = await s.input.next(); c; c = await s.input.next()) {
         scanner.push(c);
@@ -229,6 +235,41 @@ class Capture {
       this.stats.lines += scanner.lines;
       this.stats.lost += parser.lost;
     }
+  }
+
+  /**
+   * The native fast path for a qemu-log source (fastpath.ts), as a LineScanner.fast: it runs once
+   * the log has shown region names, a wall clock and a first kept access, and the input is large.
+   */
+  private fastScanner(s: Source, parser: LineParser): ((buf: Buffer, from: number, to: number, sc: LineScanner) => number) | undefined {
+    const mode = fastMode();
+    if (s.format !== 'qemu-log' || mode === 'never' || this.dynamicGeometry) return undefined;
+    const qemu = parser as LineParser & { wallEpochSec?: number };
+    let scan: QemuFastScan | null | undefined;
+    const ctx: ScanContext = { epochSec: 0, shift: 0, guest: 0, lastTs: 0, writer: null! };
+    const keep = (device: number, region: number, dir: number, count: number): void => this.stats.keepMany(device, region, dir, count);
+    return (buf, from, to, sc) => {
+      const writer = this.sink.direct;
+      const epochSec = qemu.wallEpochSec ?? -1;
+      if (parser.needle !== 'msix' || s.shift === null || writer === null || epochSec < 0) return from;
+      if (mode === 'auto' && s.input.delivered < FAST_MIN_BYTES && (s.input.totalBytes ?? 0) < FAST_MIN_BYTES) return from;
+      if (scan === undefined) {
+        const lib = scanLib();
+        scan = lib ? new QemuFastScan(lib, this.geometry.rangeTable()) : null;
+      }
+      if (scan === null) return from;
+      ctx.epochSec = epochSec;
+      ctx.shift = s.shift;
+      ctx.guest = this.opts.guest ?? 0;
+      ctx.lastTs = this.lastTs;
+      ctx.writer = writer;
+      const before = scan.kept;
+      const pos = scan.scan(buf, from, to, ctx, (n) => { sc.lines += n; });
+      this.lastTs = ctx.lastTs;
+      this.parsedAccesses += scan.kept - before;
+      scan.drainCounts(keep);
+      return pos;
+    };
   }
 
   private async readSimpletrace(s: Source): Promise<void> {

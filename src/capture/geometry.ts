@@ -87,6 +87,13 @@ export class Geometry {
     return false;
   }
 
+  /** The ranges as (start, end, device, region) doubles, in classify() order, for the native scanner. */
+  rangeTable(): Float64Array {
+    const t = new Float64Array(this.ranges.length * 4);
+    this.ranges.forEach((r, i) => t.set([r.start, r.end, r.device, r.region], i * 4));
+    return t;
+  }
+
   /** The device whose table starts at addr, if any (for maps a log declares more than once). */
   tableAt(addr: number): number {
     const d = this.devices.find((x) => Number(x.tableGpa) === addr);

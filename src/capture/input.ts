@@ -16,8 +16,19 @@ export class InputStream {
   readonly totalBytes: number | null;
   /** Bytes read from the file so far (compressed bytes for .gz). */
   rawBytes = 0;
+  /** Bytes handed out by next() (decompressed bytes for .gz), not counting chunks given back. */
+  delivered = 0;
   gzip = false;
-  private raw: Readable;
+  /**
+   * Set by a consumer that never holds a chunk past its next call to next(): plain files are then
+   * read into two alternating buffers (one being read ahead while the other is scanned) instead of
+   * a fresh 1 MiB Buffer per read, which keeps RSS flat whatever the input size (fresh Buffers
+   * wait for a garbage collection to be freed, and a scan that allocates little triggers few).
+   */
+  reuseBuffers = false;
+  private raw: Readable | null;
+  private fd: number | null = null;
+  private reading: Promise<unknown> = Promise.resolve();
   private gunzip: zlib.Gunzip | null = null;
   private it: AsyncIterator<Buffer>;
   private readonly stopped: Promise<null>;
@@ -41,9 +52,19 @@ export class InputStream {
       }
       if (st.isDirectory()) throw new UserError(`${file}: is a directory, not a trace log`);
       this.totalBytes = st.isFile() ? st.size : null;
-      this.raw = fs.createReadStream(file, { highWaterMark: FILE_CHUNK });
+      if (st.isFile()) {
+        try {
+          this.fd = fs.openSync(file, 'r');
+        } catch (e) {
+          const code = (e as NodeJS.ErrnoException).code;
+          throw new UserError(`${file}: cannot open (${code ?? (e as Error).message})`);
+        }
+        this.raw = null;
+      } else {
+        this.raw = fs.createReadStream(file, { highWaterMark: FILE_CHUNK });
+      }
     }
-    this.it = this.counted(this.raw)[Symbol.asyncIterator]();
+    this.it = (this.raw ? this.counted(this.raw) : this.fileChunks(this.fd!))[Symbol.asyncIterator]();
     this.onStop = (): void => this.destroy();
     this.stopped = new Promise((resolve) => {
       if (signal.aborted) resolve(null);
@@ -61,6 +82,34 @@ export class InputStream {
       else input.unread.push(first);
     }
     return input;
+  }
+
+  private readInto(fd: number, buf: Buffer): Promise<number> {
+    const r = new Promise<number>((resolve, reject) => {
+      fs.read(fd, buf, 0, buf.length, null, (err, n) => (err ? reject(err) : resolve(n)));
+    });
+    this.reading = r.catch(() => undefined);
+    return r;
+  }
+
+  /** A plain file's chunks, the next one always being read while the current one is used. */
+  private async *fileChunks(fd: number): AsyncGenerator<Buffer> {
+    const bufs = [Buffer.allocUnsafeSlow(FILE_CHUNK), Buffer.allocUnsafeSlow(FILE_CHUNK)];
+    let i = 0;
+    let pending = this.readInto(fd, bufs[0]);
+    for (;;) {
+      const n = await pending;
+      if (n === 0 || this.fd === null) return;
+      const chunk = bufs[i].subarray(0, n);
+      this.rawBytes += n;
+      // The consumer asked for this chunk, so it is done with the previous one, whose buffer is
+      // the other one: read ahead into it, unless the consumer may still hold chunks.
+      i ^= 1;
+      if (!this.reuseBuffers || this.gzip) bufs[i] = Buffer.allocUnsafeSlow(FILE_CHUNK);
+      pending = this.readInto(fd, bufs[i]);
+      pending.catch(() => undefined);
+      yield chunk;
+    }
   }
 
   private async *counted(stream: Readable): AsyncGenerator<Buffer> {
@@ -90,12 +139,14 @@ export class InputStream {
 
   /** The next chunk (raw or gunzipped), or null at the end of the data or once stopped. */
   async next(): Promise<Buffer | null> {
-    if (this.unread.length) return this.unread.shift()!;
-    return this.pull();
+    const c = this.unread.length ? this.unread.shift()! : await this.pull();
+    if (c) this.delivered += c.length;
+    return c;
   }
 
   /** Gives chunks back so that the next calls return them first. */
   unshift(chunks: Buffer[]): void {
+    for (const c of chunks) this.delivered -= c.length;
     this.unread.unshift(...chunks);
   }
 
@@ -129,7 +180,13 @@ export class InputStream {
   private destroy(): void {
     this.gunzip?.destroy();
     // Leave fd 0 itself open; destroying the stream stops reading and lets the process exit.
-    this.raw.destroy();
+    this.raw?.destroy();
+    const fd = this.fd;
+    if (fd !== null) {
+      this.fd = null;
+      // Not while a read on it is in flight: the number could be reused by then.
+      void this.reading.then(() => fs.close(fd, () => undefined));
+    }
   }
 
   close(): void {

@@ -10,6 +10,12 @@ export interface LineHandler {
   readonly needle?: string;
   line(text: string, lineNo: number): void;
   malformed(lineNo: number, why: string): void;
+  /**
+   * Optional whole-buffer fast path, tried while a needle is set: handles the complete lines of
+   * buf[from, to) from `from` on exactly as line() would (adding them to scanner.lines), and
+   * returns the start of the first line it left to line()/malformed() (to when it took them all).
+   */
+  fast?(buf: Buffer, from: number, to: number, scanner: LineScanner): number;
 }
 
 const NL = 10;
@@ -77,7 +83,8 @@ export class LineScanner {
 
   private hold(part: Buffer): void {
     if (this.skippingLong) return;
-    this.carry.push(part);
+    // A copy: the input may reuse the chunk's memory once the next one is asked for.
+    this.carry.push(Buffer.from(part));
     this.carryBytes += part.length;
     if (this.carryBytes > MAX_LINE) {
       this.lines++;
@@ -92,15 +99,22 @@ export class LineScanner {
   private scan(buf: Buffer, from: number, to: number): void {
     const h = this.h;
     let needle = this.needle;
-    let hit = needle ? buf.indexOf(needle, from) : -1;
-    let nul = buf.indexOf(0, from);
+    // Next needle and NUL positions, searched only when a line needs them: -2 not searched yet,
+    // -1 none up to the end of buf; a position before pos is stale (the fast path moved on).
+    let hit = -2;
+    let nul = -2;
     let pos = from;
     while (pos < to) {
+      if (needle !== null && h.fast !== undefined) {
+        pos = h.fast(buf, pos, to, this);
+        if (pos >= to) break;
+      }
       const nl = buf.indexOf(NL, pos);
       const lineNo = ++this.lines;
+      if (nul !== -1 && nul < pos) nul = buf.indexOf(0, pos);
+      if (needle !== null && hit !== -1 && hit < pos) hit = buf.indexOf(needle, pos);
       if (nul >= 0 && nul < nl) {
         h.malformed(lineNo, 'NUL byte in line');
-        nul = buf.indexOf(0, nl + 1);
       } else if (nl - pos > MAX_LINE) {
         h.malformed(lineNo, 'line longer than 1 MiB');
       } else if (needle === null || (hit >= 0 && hit < nl)) {
@@ -109,10 +123,9 @@ export class LineScanner {
         if (h.needle !== this.needleText) {
           this.syncNeedle();
           needle = this.needle;
-          hit = needle ? buf.indexOf(needle, nl + 1) : -1;
+          hit = -2;
         }
       }
-      if (hit >= 0 && hit < nl) hit = buf.indexOf(needle!, nl + 1);
       pos = nl + 1;
     }
   }

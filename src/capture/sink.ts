@@ -5,6 +5,7 @@
 import { EventBatch } from '../events';
 import { Footer } from '../tracefile/schema';
 import { TraceWriter, WriterInit } from '../tracefile/writer';
+import { installFastEncoder } from './fastpath';
 
 export class EventSink {
   private writer: TraceWriter | null = null;
@@ -25,12 +26,23 @@ export class EventSink {
       b.push(ts, guest, vcpu, device, region, offset, size, dir, lo, hi);
       return;
     }
-    (this.writer ??= new TraceWriter(this.output, this.init())).push(ts, guest, vcpu, device, region, offset, size, dir, lo, hi);
+    (this.writer ??= this.open()).push(ts, guest, vcpu, device, region, offset, size, dir, lo, hi);
+  }
+
+  private open(): TraceWriter {
+    const w = new TraceWriter(this.output, this.init());
+    installFastEncoder(w);
+    return w;
+  }
+
+  /** The open writer when events go straight to it (its batch may be filled directly), else null. */
+  get direct(): TraceWriter | null {
+    return this.deferred ? null : this.writer;
   }
 
   finish(footer: Partial<Footer>): Footer {
     if (this.deferred) {
-      this.writer = new TraceWriter(this.output, this.init());
+      this.writer = this.open();
       for (const b of this.held) this.writer.writeBatch(b);
       this.held.length = 0;
     }

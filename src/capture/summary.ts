@@ -38,6 +38,13 @@ export class CaptureStats {
     d[region][dir]++;
   }
 
+  /** count times keep(device, region, dir). */
+  keepMany(device: number, region: number, dir: number, count: number): void {
+    this.kept += count;
+    const d = (this.perDevice[device] ??= [[0, 0], [0, 0]]);
+    d[region][dir] += count;
+  }
+
   count(device: number, region: number, dir: number): number {
     return this.perDevice[device]?.[region]?.[dir] ?? 0;
   }

@@ -1,7 +1,10 @@
 // Streaming .msixtrace reader: holds one packet (at most one batch) in memory at a time. A file
 // that ends before its footer, or whose bytes do not parse, is an error with the byte offset,
 // raised after the complete batches before it have been handed out.
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { EventBatch } from '../events';
 import { UserError } from '../errors';
 import { FORMAT_VERSION } from '../version';
@@ -22,13 +25,44 @@ export interface ReadOptions {
   jsDecoder?: boolean;
 }
 
+function isGzip(fd: number): boolean {
+  const magic = Buffer.alloc(2);
+  const got = fs.readSync(fd, magic, 0, 2, 0);
+  return got === 2 && magic[0] === 0x1f && magic[1] === 0x8b;
+}
+
+/**
+ * A gzipped trace (`t.msixtrace.gz`) is inflated by gzip into an unlinked temporary file, so the
+ * reader keeps streaming a plain file in bounded memory; returns the new descriptor.
+ */
+function gunzipToTemp(file: string, fd: number, name: string): number {
+  fs.closeSync(fd);
+  const tmp = path.join(os.tmpdir(), `msixtrace-${process.pid}-${Date.now().toString(36)}.msixtrace`);
+  const out = fs.openSync(tmp, 'w');
+  try {
+    const r = spawnSync('gzip', ['-dc', file], { stdio: ['ignore', out, 'pipe'] });
+    if (r.error) throw new UserError(`${name}: cannot run gzip to read a gzipped trace: ${(r.error as NodeJS.ErrnoException).code}`);
+    if (r.status !== 0) {
+      const why = String(r.stderr).trim().split('\n').pop()?.replace(/^gzip: [^:]*: /, '') || `gzip exit ${r.status}`;
+      // The offset is in the compressed file: where gzip's input ran out, or its start.
+      const at = /unexpected end of file/.test(why) ? fs.statSync(file).size : 0;
+      throw new UserError(`${name}: byte ${at}: ${at ? 'truncated gzip data' : 'bad gzip data'} (gzip: ${why})`);
+    }
+    // Reopened for reading from the start, then unlinked: the data lives as long as the descriptor.
+    return fs.openSync(tmp, 'r');
+  } finally {
+    fs.closeSync(out);
+    fs.rmSync(tmp, { force: true });
+  }
+}
+
 export class TraceReader {
   readonly file: string;
   readonly header: Header;
   footer: Footer | null = null;
   /** Set when salvage stopped early: the reason and byte offset. */
   damage: string | null = null;
-  private readonly fd: number;
+  private fd: number;
   private readonly ownsFd: boolean;
   private win = Buffer.allocUnsafe(CHUNK * 2);
   private winStart = 0; // file offset of win[0]
@@ -51,6 +85,7 @@ export class TraceReader {
       }
       this.ownsFd = true;
       if (fs.fstatSync(this.fd).isDirectory()) throw new UserError(`${this.file}: is a directory, not a .msixtrace file`);
+      if (isGzip(this.fd)) this.fd = gunzipToTemp(file, this.fd, this.file);
     }
     if (!this.nextPacket()) throw this.error(0, 'empty file, not a .msixtrace trace');
     const firstAt = this.pkAt;
@@ -190,7 +225,12 @@ export class TraceReader {
       try {
         if (!this.nextPacket()) throw this.error(this.pos, `truncated: the file ends after ${batches} complete batches (${events} events) with no footer`);
         if (this.pkKind === PACKET_FOOTER) {
-          const footer = decodeFooter(this.win.subarray(this.pkStart, this.pkEnd));
+          let footer: Footer;
+          try {
+            footer = decodeFooter(this.win.subarray(this.pkStart, this.pkEnd));
+          } catch (e) {
+            throw this.error(this.pkAt, `corrupt footer (${(e as Error).message})`);
+          }
           if (footer.events !== events || footer.batches !== batches) {
             throw this.error(this.pkAt, `footer counts ${footer.events} events in ${footer.batches} batches, the file holds ${events} in ${batches}`);
           }

@@ -38,6 +38,11 @@ class QemuLogParser implements LineParser {
   private epochSec = -1;
   private namesSeen = false;
 
+  /** Whole Unix seconds of tsNs = 0 once a tid@sec.usec or ISO stamp was read, else -1 (for the native fast path). */
+  get wallEpochSec(): number {
+    return this.epochSec;
+  }
+
   parse(line: string, out: RawAccess): LineResult {
     const at = line.indexOf(EVENT);
     if (at < 0) return IGNORED;

@@ -1,0 +1,56 @@
+/* msixtrace capture fast path: whole-buffer scanning of QEMU `log` backend lines and native
+ * encoding of EventBatch packets, so that no JavaScript runs per line or per event.
+ *
+ * Both functions only handle the cases they can decide exactly as the JavaScript reference does
+ * (src/capture/formats/qemu-log.ts, src/tracefile/batch-codec.ts); everything else is handed back
+ * to JavaScript (a "punt"), which then handles that one line (or batch) itself. The JS side
+ * (src/native/scan.ts, src/capture/fastpath.ts) owns all the policy: when the fast path may run,
+ * what a punted line means, the summary, --strict.
+ */
+#ifndef MSIXTRACE_SCAN_H
+#define MSIXTRACE_SCAN_H
+
+#include <stdint.h>
+
+#define MSX_SCAN_API __attribute__((visibility("default")))
+
+/* io[] slots (doubles, shared with JS). in: set by the caller; out: set by the scan. */
+#define MSX_IO_EPOCH 0    /* in: whole Unix seconds of tsNs = 0 (the parser's epochSec) */
+#define MSX_IO_SHIFT 1    /* in: the source's shift (ns added to tsNs) */
+#define MSX_IO_GUEST 2    /* in: guest id written into every event (already ToInt32) */
+#define MSX_IO_LIMIT 3    /* in: events the batch may hold (TraceWriter.batchLimit) */
+#define MSX_IO_N 4        /* in/out: events in the batch */
+#define MSX_IO_LAST_TS 5  /* in/out: ts of the last kept event */
+#define MSX_IO_POS 6      /* out: offset where the scan stopped (always a line start) */
+#define MSX_IO_LINES 7    /* out: complete lines consumed */
+#define MSX_IO_KEPT 8     /* out: events written */
+#define MSX_IO_SLOTS 16
+
+/* Return values of msx_scan_qemu. */
+#define MSX_SCAN_END 0   /* every line in [from, to) consumed */
+#define MSX_SCAN_FULL 1  /* the batch holds `limit` events; flush it and call again from pos */
+#define MSX_SCAN_PUNT 2  /* the line at pos needs the JavaScript parser; handle it, call again after it */
+
+/* Longest line (without its newline) the line scanner accepts: src/capture/lines.ts MAX_LINE. */
+#define MSX_SCAN_MAX_LINE (1u << 20)
+
+/* Scans the complete lines in buf[from, to) (to is just past a newline) of a QEMU log that names
+ * regions (the parser's needle is "msix"): lines without "msix" are only counted; lines with it
+ * are parsed and, when they are plain MSI-X table/PBA accesses with a tid@sec.usec timestamp that
+ * fall inside a range, written to the batch. ranges[] holds nranges records of 4 doubles
+ * (start, end exclusive, device, region), sorted by start and disjoint; counts[r * 2 + dir] counts
+ * the events kept per range and direction. */
+MSX_SCAN_API int32_t msx_scan_qemu(const uint8_t *buf, uint32_t from, uint32_t to, double *io,
+                                   const double *ranges, uint32_t nranges, uint8_t *batch, uint32_t cap,
+                                   double *counts);
+
+/* Encodes events [0, n) of a batch laid out for cap (native/msixtrace.h) as the EventBatch message
+ * bytes of src/tracefile/batch-codec.ts BatchEncoder.encode, without the trailing crc field (the
+ * caller appends it), into out[0, outcap). Returns the byte count, or -1 when the batch has
+ * something the encoder does not handle exactly (a ts delta that is not an integer below 2^52, a
+ * size other than 1/2/4/8, n outside 1..65536) or outcap is too small: the caller then uses the
+ * JavaScript encoder. outcap of MSX_ENCODE_BOUND(n) always suffices. */
+#define MSX_ENCODE_BOUND(n) (64u * (uint32_t)(n) + 256u)
+MSX_SCAN_API int32_t msx_scan_encode(const uint8_t *batch, uint32_t cap, uint32_t n, uint8_t *out, uint32_t outcap);
+
+#endif

@@ -1,0 +1,58 @@
+// Binding of the capture fast path in native/scan.c (same library as ./binding, its own
+// ffi.Library so that the model binding stays untouched). Loaded only when a capture first needs
+// it: ffi-napi costs ~45 ms to load. Calls take whole buffers and batches, never one line.
+import * as fs from 'fs';
+
+export const IO_EPOCH = 0;
+export const IO_SHIFT = 1;
+export const IO_GUEST = 2;
+export const IO_LIMIT = 3;
+export const IO_N = 4;
+export const IO_LAST_TS = 5;
+export const IO_POS = 6;
+export const IO_LINES = 7;
+export const IO_KEPT = 8;
+export const IO_SLOTS = 16;
+
+export const SCAN_END = 0;
+export const SCAN_FULL = 1;
+export const SCAN_PUNT = 2;
+
+/** Output bytes msx_scan_encode may need for n events (MSX_ENCODE_BOUND). */
+export function encodeBound(n: number): number {
+  return 64 * n + 256;
+}
+
+export interface ScanLib {
+  msx_scan_qemu(buf: Buffer, from: number, to: number, io: Buffer, ranges: Buffer, nranges: number, batch: Buffer,
+    cap: number, counts: Buffer): number;
+  msx_scan_encode(batch: Buffer, cap: number, n: number, out: Buffer, outcap: number): number;
+}
+
+let lib: ScanLib | null | undefined;
+
+/**
+ * The native scan functions, or null when they cannot be used (library missing or built without
+ * scan.c, ffi unavailable, MSIXTRACE_NO_FAST=1): capture then runs the JavaScript reference path.
+ */
+export function scanLib(): ScanLib | null {
+  if (lib !== undefined) return lib;
+  lib = null;
+  if (process.env.MSIXTRACE_NO_FAST === '1') return lib;
+  try {
+    // Required here, not imported: ./binding loads ffi-napi as it loads.
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { libraryPath } = require('./binding') as typeof import('./binding');
+    const file = libraryPath();
+    if (!fs.existsSync(file)) return lib;
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const ffi = require('@2060.io/ffi-napi');
+    lib = ffi.Library(file, {
+      msx_scan_qemu: ['int32', ['pointer', 'uint32', 'uint32', 'pointer', 'pointer', 'uint32', 'pointer', 'uint32', 'pointer']],
+      msx_scan_encode: ['int32', ['pointer', 'uint32', 'uint32', 'pointer', 'uint32']],
+    }) as ScanLib;
+  } catch {
+    lib = null;
+  }
+  return lib;
+}
