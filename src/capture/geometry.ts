@@ -125,7 +125,7 @@ export function geometryFromLspci(file: string, guest: number): Geometry {
       pbaBar: l.pbaBar ?? 0,
       pbaOffset: l.pbaOffset ?? 0n,
       pbaGpa: l.pbaGpa,
-    }), file);
+    }), `${file}:${l.line}`);
   }
   if (g.empty) throw new UserError(`${file}: no MSI-X device with a known table address (are its BARs assigned? pass --table GPA:ENTRIES instead)`);
   return g;

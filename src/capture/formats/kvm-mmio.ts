@@ -132,6 +132,24 @@ function hexAddr(line: string, i: number, out: RawAccess): number {
 export const validSize = (n: number): boolean => n === 1 || n === 2 || n === 4 || n === 8;
 
 /**
+ * Why an address written as these hex digits cannot be an access, or null. Addresses are kept as
+ * exact doubles, so anything at or above 2^53 is refused rather than rounded (same words as qemu-log).
+ */
+export function addrProblem(hex: string): string | null {
+  const digits = hex.replace(/^0+(?=.)/, '');
+  if (digits.length < 14) return null;
+  if (digits.length > 16) return `address 0x${hex} wider than 64 bits`;
+  // 2^53 is 0x20000000000000: fourteen digits, the first 2.
+  return digits.length > 14 || parseInt(digits[0], 16) >= 2 ? `address 0x${hex} above 2^53 (not supported)` : null;
+}
+
+/** A value with bits above its access size did not come from that access (the tracers copy `size` bytes). */
+export function valueProblem(size: number, lo: number, hi: number): string | null {
+  const wide = size === 8 ? false : size === 4 ? hi !== 0 : hi !== 0 || lo >= 2 ** (8 * size);
+  return wide ? `value wider than ${size} byte${size === 1 ? '' : 's'}` : null;
+}
+
+/**
  * Parses `mmio <type> len N gpa 0x<gpa> val 0x<val>` at `at` into out.size/write/addr/lo/hi.
  * Returns MMIO_UNSATISFIED_READ / MMIO_READ / MMIO_WRITE, or why the payload is malformed.
  */
@@ -150,13 +168,20 @@ export function parseKvmMmio(line: string, at: number, out: RawAccess): number |
   if (j === i) return 'kvm_mmio without len';
   const len = decimal(line, i, j);
   if (!line.startsWith(' gpa 0x', j)) return 'kvm_mmio without gpa';
-  j = hexAddr(line, j + 7, out);
+  const gpaAt = j + 7;
+  j = hexAddr(line, gpaAt, out);
   if (j < 0) return 'kvm_mmio without gpa';
+  if (j - gpaAt > 13) {
+    const bad = addrProblem(line.slice(gpaAt, j));
+    if (bad) return bad;
+  }
   if (!line.startsWith(' val 0x', j)) return 'kvm_mmio without val';
   const v = hexHalves(line, j + 7, out);
   if (v === -1) return 'kvm_mmio without val';
   if (!validSize(len)) return 'size ' + len;
   if (v === -2) return 'value exceeds 64 bits';
+  const wide = valueProblem(len, out.lo, out.hi);
+  if (wide) return wide;
   out.size = len;
   out.write = type === MMIO_WRITE;
   return type;

@@ -4,7 +4,7 @@
 // (msix_map_region, nr_entries * 16 bytes), so it shows as a MAP of its own (see tableLike below).
 
 import { ACCESS, FormatSpec, IGNORED, LOST, LineParser, LineResult, RawAccess } from '../format';
-import { decimal, hexHalves, validSize } from './kvm-mmio';
+import { addrProblem, decimal, hexHalves, validSize, valueProblem } from './kvm-mmio';
 
 // R|W width secs.usec map_id 0xphys 0xvalue 0xpc pid
 const ACCESS_LINE = /^([RW]) (\d+) (\d+)\.(\d{6}) (\d+) 0x([0-9a-fA-F]+) 0x([0-9a-fA-F]+) 0x[0-9a-fA-F]+ -?\d+\s*$/;
@@ -59,6 +59,10 @@ class MmiotraceParser implements LineParser {
     if (!validSize(width)) return 'size ' + width;
     const value = m[7];
     if (hexHalves(value, 0, out) === -2) return 'value exceeds 64 bits';
+    const wide = valueProblem(width, out.lo, out.hi);
+    if (wide) return wide;
+    const bad = addrProblem(m[6]);
+    if (bad) return bad;
     out.write = m[1] === 'W';
     out.size = width;
     out.tsNs = decimal(m[3], 0, m[3].length) * 1e9 + decimal(m[4], 0, 6) * 1000;

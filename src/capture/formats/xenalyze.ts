@@ -5,7 +5,7 @@
 // low 32 bits only; "(no data)" is a rep movs whose data was a pointer (value unknown: 0).
 
 import { ACCESS, FormatSpec, IGNORED, LOST, LineParser, LineResult, RawAccess } from '../format';
-import { decimal } from './kvm-mmio';
+import { addrProblem, decimal } from './kvm-mmio';
 
 const EVENT = ' mmio_assist ';
 const ASSIST = /^\] *(?:(\d+)\.(\d{9})| {14}) .*? d(\d+|\?)v(\d+|\?) mmio_assist ([rw]) gpa ([0-9a-fA-F]+) (?:data ([0-9a-fA-F]+)|\(no data\))\s*$/;
@@ -37,6 +37,8 @@ class XenalyzeParser implements LineParser {
     if (!m) return 'malformed xenalyze mmio_assist line (expected "] secs.ns pcpus dNvM mmio_assist r|w gpa HEX data HEX|(no data)")';
     const data = m[7];
     if (data !== undefined && data.length > 8 && !/^0*[0-9a-fA-F]{1,8}$/.test(data)) return 'value exceeds 32 bits';
+    const bad = addrProblem(m[6]);
+    if (bad) return bad;
     if (!this.sizeNoted) {
       this.sizeNoted = true;
       this.notes.push(SIZE_NOTE);
