@@ -66,34 +66,48 @@ static inline int get_u64(const uint8_t **pp, const uint8_t *end, uint64_t *v)
     return MSX_DEC_VARINT;
 }
 
+/* get_u64 with the 2- and 3-byte cases unrolled (ts deltas, keys past 127); the rest, and every
+ * error, is get_u64's from the same position, so results and error offsets are the same. */
+static inline int get_u64_short(const uint8_t **pp, const uint8_t *end, uint64_t *v)
+{
+    const uint8_t *p = *pp;
+    if (end - p >= 3) {
+        uint32_t c0 = p[0], c1 = p[1], c2 = p[2];
+        if (c0 < 0x80) {
+            *v = c0;
+            *pp = p + 1;
+            return 0;
+        }
+        if (c1 < 0x80) {
+            *v = (c0 & 0x7f) | c1 << 7;
+            *pp = p + 2;
+            return 0;
+        }
+        if (c2 < 0x80) {
+            *v = (c0 & 0x7f) | (c1 & 0x7f) << 7 | c2 << 14;
+            *pp = p + 3;
+            return 0;
+        }
+    }
+    return get_u64(pp, end, v);
+}
+
 static inline int64_t unzigzag(uint64_t z)
 {
     return (int64_t)(z >> 1) ^ -(int64_t)(z & 1);
 }
 
 /* ---- the decoder -------------------------------------------------------------------------------- */
-#define MAXB 65536u
 #define TS_LIMIT ((int64_t)1 << 53)
-#define HSLOTS (2 * MAXB)
 
 enum { C_TS, C_KEY, C_GUEST, C_VCPU, C_DEVICE, C_ACCESS, C_OFFSET, C_VALUE, NCOLS };
 static const int8_t col_of_field[13] = { -1, -1, -1, -1, C_TS, C_KEY, -1, C_GUEST, C_VCPU, C_DEVICE, C_ACCESS,
                                          C_OFFSET, C_VALUE };
 
-struct dict {
-    int32_t guest[MAXB];
-    int32_t vcpu[MAXB];
-    uint32_t offset[MAXB];
-    uint32_t lo[MAXB];
-    uint32_t hi[MAXB];
-    uint16_t device[MAXB];
-    uint8_t access[MAXB];
-    uint32_t hslot[HSLOTS]; /* slot hash: entry index + 1, 0 empty */
-};
 
 MSX_API uint32_t msx_decode_scratch_size(void)
 {
-    return (uint32_t)sizeof(struct dict) + 16;
+    return (uint32_t)sizeof(struct msx_dict) + 16;
 }
 
 #define FAIL(code, at)                                  \
@@ -102,8 +116,13 @@ MSX_API uint32_t msx_decode_scratch_size(void)
         return (code);                                  \
     } while (0)
 
-MSX_API int32_t msx_decode_batch(const uint8_t *buf, uint32_t start, uint32_t end, uint8_t *out, uint32_t cap,
-                                 uint32_t ndev, uint8_t *scratch, uint32_t scratch_len, double *info)
+/* The decoder proper. With `keyout` NULL it expands every event into the column buffer `out`; with
+ * `keyout` it writes only each event's dictionary index to keyout[i] (leaving the dictionary in the
+ * scratch for the caller, *dict_out) and ts_ns is checked and bounded but not stored. Both modes
+ * run the same checks in the same order, so they fail alike, at the same byte. */
+static int32_t decode_core(const uint8_t *buf, uint32_t start, uint32_t end, uint8_t *out, uint32_t cap,
+                           uint32_t ndev, uint8_t *scratch, uint32_t scratch_len, double *info, uint16_t *keyout,
+                           struct msx_dict **dict_out, uint32_t *nkeys)
 {
     const uint8_t *p = buf + start, *e = buf + end, *m0 = p;
     const uint8_t *cs[NCOLS] = { 0 }, *ce[NCOLS] = { 0 };
@@ -115,7 +134,7 @@ MSX_API int32_t msx_decode_batch(const uint8_t *buf, uint32_t start, uint32_t en
     info[0] = (double)start;
     if (scratch_len < msx_decode_scratch_size())
         return MSX_DEC_SCRATCH;
-    struct dict *dc = (struct dict *)(void *)(scratch + ((16 - ((uintptr_t)scratch & 15)) & 15));
+    struct msx_dict *dc = (struct msx_dict *)(void *)(scratch + ((16 - ((uintptr_t)scratch & 15)) & 15));
 
     while (p < e) {
         const uint8_t *tag_at = p;
@@ -274,27 +293,39 @@ MSX_API int32_t msx_decode_batch(const uint8_t *buf, uint32_t start, uint32_t en
         memset(dc->hi, 0, d * sizeof dc->hi[0]);
     }
 
+    if (dict_out)
+        *dict_out = dc;
+    if (nkeys)
+        *nkeys = d;
+
     /* ---- events ---- */
-    uint8_t *o = out;
-    double *ts = (double *)(void *)o;
-    o += 8u * cap;
-    uint32_t *vlo = (uint32_t *)(void *)o;
-    o += 4u * cap;
-    uint32_t *vhi = (uint32_t *)(void *)o;
-    o += 4u * cap;
-    uint32_t *off = (uint32_t *)(void *)o;
-    o += 4u * cap;
-    int32_t *guest = (int32_t *)(void *)o;
-    o += 4u * cap;
-    int32_t *vcpu = (int32_t *)(void *)o;
-    o += 4u * cap;
-    uint16_t *dev = (uint16_t *)(void *)o;
-    o += 2u * cap;
-    uint8_t *region = o;
-    o += cap;
-    uint8_t *size = o;
-    o += cap;
-    uint8_t *dir = o;
+    uint8_t *o = keyout ? NULL : out; /* keys mode: no columns; ts below is checked, not stored */
+    double *ts = NULL;
+    uint32_t *vlo = NULL, *vhi = NULL, *off = NULL;
+    int32_t *guest = NULL, *vcpu = NULL;
+    uint16_t *dev = NULL;
+    uint8_t *region = NULL, *size = NULL, *dir = NULL;
+    if (o) {
+        ts = (double *)(void *)o;
+        o += 8u * cap;
+        vlo = (uint32_t *)(void *)o;
+        o += 4u * cap;
+        vhi = (uint32_t *)(void *)o;
+        o += 4u * cap;
+        off = (uint32_t *)(void *)o;
+        o += 4u * cap;
+        guest = (int32_t *)(void *)o;
+        o += 4u * cap;
+        vcpu = (int32_t *)(void *)o;
+        o += 4u * cap;
+        dev = (uint16_t *)(void *)o;
+        o += 2u * cap;
+        region = o;
+        o += cap;
+        size = o;
+        o += cap;
+        dir = o;
+    }
 
 #define SET_EVENT(i, k)                                  \
     do {                                                 \
@@ -320,7 +351,7 @@ MSX_API int32_t msx_decode_batch(const uint8_t *buf, uint32_t start, uint32_t en
                 if (q >= qe)
                     FAIL(MSX_DEC_FEW, q);
                 const uint8_t *at = q;
-                if ((rc = get_u64(&q, qe, &v)) < 0)
+                if ((rc = get_u64_short(&q, qe, &v)) < 0)
                     FAIL(rc, q);
                 if (v >= d)
                     FAIL(MSX_DEC_KEY, at);
@@ -328,10 +359,15 @@ MSX_API int32_t msx_decode_batch(const uint8_t *buf, uint32_t start, uint32_t en
             }
             if (k >= d)
                 FAIL(MSX_DEC_KEY, q - 1);
-            SET_EVENT(i, k);
+            if (keyout)
+                keyout[i] = (uint16_t)k;
+            else
+                SET_EVENT(i, k);
         }
         if (q != qe)
             FAIL(MSX_DEC_MANY, q);
+    } else if (keyout) {
+        memset(keyout, 0, n * sizeof *keyout);
     } else {
         for (uint32_t i = 0; i < n; i++)
             SET_EVENT(i, 0);
@@ -351,7 +387,7 @@ MSX_API int32_t msx_decode_batch(const uint8_t *buf, uint32_t start, uint32_t en
             } else {
                 if (q >= qe)
                     FAIL(MSX_DEC_FEW, q);
-                if ((rc = get_u64(&q, qe, &v)) < 0)
+                if ((rc = get_u64_short(&q, qe, &v)) < 0)
                     FAIL(rc, q);
             }
             int64_t qq;
@@ -382,7 +418,8 @@ MSX_API int32_t msx_decode_batch(const uint8_t *buf, uint32_t start, uint32_t en
             }
             if (t > TS_LIMIT || t < -TS_LIMIT)
                 FAIL(MSX_DEC_TS, at);
-            ts[i] = (double)t;
+            if (ts)
+                ts[i] = (double)t;
             if (t < tmin)
                 tmin = t;
             if (t > tmax)
@@ -390,13 +427,25 @@ MSX_API int32_t msx_decode_batch(const uint8_t *buf, uint32_t start, uint32_t en
         }
         if (q != qe)
             FAIL(MSX_DEC_MANY, q);
-    } else {
+    } else if (ts) {
         for (uint32_t i = 0; i < n; i++)
             ts[i] = 0;
     }
     info[1] = (double)tmin;
     info[2] = (double)tmax;
     return (int32_t)n;
+}
+
+MSX_API int32_t msx_decode_batch(const uint8_t *buf, uint32_t start, uint32_t end, uint8_t *out, uint32_t cap,
+                                 uint32_t ndev, uint8_t *scratch, uint32_t scratch_len, double *info)
+{
+    return decode_core(buf, start, end, out, cap, ndev, scratch, scratch_len, info, NULL, NULL, NULL);
+}
+
+int32_t msx_decode_keys(const uint8_t *buf, uint32_t start, uint32_t end, uint32_t ndev, uint8_t *scratch,
+                        uint32_t scratch_len, double *info, uint16_t *keys, struct msx_dict **dict, uint32_t *nkeys)
+{
+    return decode_core(buf, start, end, NULL, MAXB, ndev, scratch, scratch_len, info, keys, dict, nkeys);
 }
 
 /* ---- parallel feed ------------------------------------------------------------------------------ */

@@ -46,4 +46,25 @@ MSX_API uint32_t msx_crc32(uint32_t crc, const uint8_t *buf, uint32_t len);
 MSX_API int32_t msx_feed_many(msx_ctx *const *ctxs, uint32_t nctx, const uint8_t *buf, uint32_t cap, uint32_t n,
                               uint32_t threads);
 
+/* ---- internal (native/pipeline.c) ---------------------------------------------------------------- */
+#define MAXB 65536u
+#define HSLOTS (2 * MAXB)
+
+/* The dictionary of one decoded batch: entry k of each column (the scratch of msx_decode_batch). */
+struct msx_dict {
+    int32_t guest[MAXB];
+    int32_t vcpu[MAXB];
+    uint32_t offset[MAXB];
+    uint32_t lo[MAXB];
+    uint32_t hi[MAXB];
+    uint16_t device[MAXB];
+    uint8_t access[MAXB];
+    uint32_t hslot[HSLOTS]; /* slot hash: entry index + 1, 0 empty */
+};
+
+/* msx_decode_batch without the columns: keys[i] = event i's dictionary entry (keys holds 65536);
+ * *dict is the dictionary (inside scratch) and *nkeys its size. Same checks, codes and info. */
+int32_t msx_decode_keys(const uint8_t *buf, uint32_t start, uint32_t end, uint32_t ndev, uint8_t *scratch,
+                        uint32_t scratch_len, double *info, uint16_t *keys, struct msx_dict **dict, uint32_t *nkeys);
+
 #endif

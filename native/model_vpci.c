@@ -1,6 +1,6 @@
 /* xen-vpci (variant V, xen/drivers/vpci/msix.c): there is no ioreq server, so nothing is ever
  * forwarded; the reason only says which vPCI path took the access. */
-#include "models.h"
+#include "feedloop.h"
 
 uint8_t vpci_decide(struct msx_ctx *c, struct dev_state *d, const struct access *a)
 {
@@ -11,3 +11,7 @@ uint8_t vpci_decide(struct msx_ctx *c, struct dev_state *d, const struct access 
         return ABSORB(MSX_R_VPCI_NOOP); /* msix_read/msix_write: reads return ~0, writes ignored */
     return ABSORB(MSX_R_VPCI);
 }
+
+/* Column feed (msx_feed) and key-table feed (pipeline.c) with the decide function inlined. */
+MSX_FEED_COLS(vpci_feed_cols, vpci_decide)
+MSX_FEED_KEYS(vpci_feed_keys, vpci_decide)

@@ -1,6 +1,6 @@
 /* xen-3.4 (B, 34097f0d30), xen-4.1 (C, 6044f6fa8d) and xen-4.2 (C', 74c213c506): spec 2.B/2.C/2.C'.
  * All three accept by the page rule (6.6) and look only at the access's first address (0.4). */
-#include "models.h"
+#include "feedloop.h"
 
 /* Before 4.1 the PBA page is not in mmio_ro_ranges (b5aadd4248), so even writes never exit. */
 #define PBA_RO_RANGES_34 0
@@ -116,3 +116,11 @@ uint8_t xen42_decide(struct msx_ctx *c, struct dev_state *d, const struct access
     /* The writel went under #if 0: the guest can no longer change the mask bit (fixed by D1). */
     return ABSORB(MSX_R_CTRL_WRITE_DROP);
 }
+
+/* Column feed (msx_feed) and key-table feed (pipeline.c) with the decide function inlined. */
+MSX_FEED_COLS(xen34_feed_cols, xen34_decide)
+MSX_FEED_KEYS(xen34_feed_keys, xen34_decide)
+MSX_FEED_COLS(xen41_feed_cols, xen41_decide)
+MSX_FEED_KEYS(xen41_feed_keys, xen41_decide)
+MSX_FEED_COLS(xen42_feed_cols, xen42_decide)
+MSX_FEED_KEYS(xen42_feed_keys, xen42_decide)

@@ -1,6 +1,7 @@
 /* xen-4.19 (E: 64b21662b1 + b2cd07a044): every accepted table write is also forwarded, and the
  * rest of the table's first/last page ("adjacent", a PBA there included) is handled. Spec 2.E. */
-#include "models.h"
+#include "feedloop.h"
+#include "model_d4.h"
 
 /* msixtbl_write: unaligned writes are dropped; everything else runs _msixtbl_write and is then
  * forwarded so the DM stays in sync. This is also the completion's write path. */
@@ -40,3 +41,7 @@ uint8_t xen419_decide(struct msx_ctx *c, struct dev_state *d, const struct acces
         return FORWARD(MSX_R_SIZE_GATE);
     return d4_read(d, a);
 }
+
+/* Column feed (msx_feed) and key-table feed (pipeline.c) with the decide function inlined. */
+MSX_FEED_COLS(xen419_feed_cols, xen419_decide)
+MSX_FEED_KEYS(xen419_feed_keys, xen419_decide)

@@ -3,16 +3,16 @@
 #include "models.h"
 
 const struct model msx_models[] = {
-    /* name        decide               completion write     qemu D5 */
-    {"forward-all", forward_all_decide, NULL, 0, 0},
-    {"xen-3.4", xen34_decide, NULL, 1, 0},
-    {"xen-4.1", xen41_decide, NULL, 1, 0},
-    {"xen-4.2", xen42_decide, NULL, 1, 0},
-    {"xen-4.4", xen44_decide, xen44_write, 1, 0},
-    {"xen-4.6", xen46_decide, xen46_write, 1, 0},
-    {"xen-4.7", xen47_decide, xen47_write, 1, 1},
-    {"xen-4.19", xen419_decide, xen419_write, 1, 1},
-    {"xen-vpci", vpci_decide, NULL, 0, 0},
+    /* name        decide               completion write  qemu D5 stateless key-table, column feed */
+    {"forward-all", forward_all_decide, NULL, 0, 0, 1, forward_all_feed_keys, forward_all_feed_cols},
+    {"xen-3.4", xen34_decide, NULL, 1, 0, 0, xen34_feed_keys, xen34_feed_cols},
+    {"xen-4.1", xen41_decide, NULL, 1, 0, 0, xen41_feed_keys, xen41_feed_cols},
+    {"xen-4.2", xen42_decide, NULL, 1, 0, 0, xen42_feed_keys, xen42_feed_cols},
+    {"xen-4.4", xen44_decide, xen44_write, 1, 0, 0, xen44_feed_keys, xen44_feed_cols},
+    {"xen-4.6", xen46_decide, xen46_write, 1, 0, 0, xen46_feed_keys, xen46_feed_cols},
+    {"xen-4.7", xen47_decide, xen47_write, 1, 1, 0, xen47_feed_keys, xen47_feed_cols},
+    {"xen-4.19", xen419_decide, xen419_write, 1, 1, 0, xen419_feed_keys, xen419_feed_cols},
+    {"xen-vpci", vpci_decide, NULL, 0, 0, 1, vpci_feed_keys, vpci_feed_cols},
 };
 const int32_t msx_nmodels = (int32_t)(sizeof msx_models / sizeof msx_models[0]);
 

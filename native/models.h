@@ -19,12 +19,34 @@ uint8_t xen46_decide(struct msx_ctx *c, struct dev_state *d, const struct access
 uint8_t xen46_write(struct msx_ctx *c, struct dev_state *d, const struct access *a);
 uint8_t xen47_decide(struct msx_ctx *c, struct dev_state *d, const struct access *a);
 uint8_t xen47_write(struct msx_ctx *c, struct dev_state *d, const struct access *a);
-uint8_t d4_read(const struct dev_state *d, const struct access *a);
-uint8_t d4_write(struct msx_ctx *c, struct dev_state *d, const struct access *a, int qword_fixed);
-int d5_snoop(struct msx_ctx *c, const struct access *a);
+/* d4_read, d4_write, d5_snoop: model_d4.h */
 /* model_xen419.c: E */
 uint8_t xen419_decide(struct msx_ctx *c, struct dev_state *d, const struct access *a);
 uint8_t xen419_write(struct msx_ctx *c, struct dev_state *d, const struct access *a);
+
+/* The column and key-table feeds of each model (feedloop.h). */
+#define MSX_FEED_KEYS_DECL(fname) \
+    void fname(struct msx_ctx *c, const struct access *acc, const uint16_t *keys, uint32_t n, uint32_t *tally);
+#define MSX_FEED_COLS_DECL(fname) \
+    uint32_t fname(struct msx_ctx *c, const msx_batch *b, uint32_t n, uint8_t *decisions, uint32_t *tally);
+MSX_FEED_COLS_DECL(forward_all_feed_cols)
+MSX_FEED_COLS_DECL(vpci_feed_cols)
+MSX_FEED_COLS_DECL(xen34_feed_cols)
+MSX_FEED_COLS_DECL(xen41_feed_cols)
+MSX_FEED_COLS_DECL(xen42_feed_cols)
+MSX_FEED_COLS_DECL(xen44_feed_cols)
+MSX_FEED_COLS_DECL(xen46_feed_cols)
+MSX_FEED_COLS_DECL(xen47_feed_cols)
+MSX_FEED_COLS_DECL(xen419_feed_cols)
+MSX_FEED_KEYS_DECL(forward_all_feed_keys)
+MSX_FEED_KEYS_DECL(vpci_feed_keys)
+MSX_FEED_KEYS_DECL(xen34_feed_keys)
+MSX_FEED_KEYS_DECL(xen41_feed_keys)
+MSX_FEED_KEYS_DECL(xen42_feed_keys)
+MSX_FEED_KEYS_DECL(xen44_feed_keys)
+MSX_FEED_KEYS_DECL(xen46_feed_keys)
+MSX_FEED_KEYS_DECL(xen47_feed_keys)
+MSX_FEED_KEYS_DECL(xen419_feed_keys)
 
 /* 6.7: a PBA on a page of its own is direct-mapped by qemu and never exits. Before b5aadd4248
  * (4.1) the page is writable too; from 4.1 it is in mmio_ro_ranges, so a write traps and the

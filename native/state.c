@@ -40,7 +40,7 @@ void dev_bind(struct msx_ctx *c, struct dev_state *d, uint32_t n, int32_t vcpu)
 }
 
 /* qemu-xen pci_msix_write for one dword at table offset `off`. */
-static void qemu_dword(struct msx_ctx *c, struct dev_state *d, uint32_t off, uint32_t val, int32_t vcpu)
+void qemu_dword(struct msx_ctx *c, struct dev_state *d, uint32_t off, uint32_t val, int32_t vcpu)
 {
     uint32_t n = off / 16;
     if (n >= d->entries)
@@ -54,28 +54,11 @@ static void qemu_dword(struct msx_ctx *c, struct dev_state *d, uint32_t off, uin
     }
 }
 
-/* 6.2: qemu sees only forwarded writes; pci_msix_ops.valid admits aligned dwords, and the memory
- * core splits an aligned qword into its two dwords, low first. */
-void qemu_forwarded(struct msx_ctx *c, struct dev_state *d, const struct access *a)
+/* The rest of msix_write_completion (state.h ioreq_complete) when an unmask address is pending:
+ * it is taken and written with 0 through the model's own msixtbl_write (not an access; counted
+ * apart, 6.4c/6.8). */
+void ioreq_complete_unmask(struct msx_ctx *c, struct vcpu_io *io, int32_t vcpu)
 {
-    if (!a->write || a->region != MSX_REGION_TABLE)
-        return;
-    if (a->size == 4 && (a->off & 3) == 0) {
-        qemu_dword(c, d, a->off, a->vlo, a->vcpu);
-    } else if (a->size == 8 && (a->off & 7) == 0) {
-        qemu_dword(c, d, a->off, a->vlo, a->vcpu);
-        qemu_dword(c, d, a->off + 4, a->vhi, a->vcpu);
-    }
-}
-
-/* msix_write_completion: the snoop address is dropped, and a pending unmask address is taken and
- * written with 0 through the model's own msixtbl_write (not an access; counted apart, 6.4c/6.8). */
-void ioreq_complete(struct msx_ctx *c, int32_t vcpu)
-{
-    struct vcpu_io *io = vcpu_io(c, vcpu);
-    io->snoop_set = 0;
-    if (!io->ua_set)
-        return;
     io->ua_set = 0;
     struct dev_state *d = &c->devs[io->ua_dev];
     struct access u = {

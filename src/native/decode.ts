@@ -17,6 +17,10 @@ interface DecodeLib {
     scratchLen: number, info: Buffer): number;
   msx_crc32(crc: number, buf: Buffer, len: number): number;
   msx_feed_many(ctxs: Buffer, nctx: number, buf: Buffer, cap: number, n: number, threads: number): number;
+  msx_pipe_create?(ctxs: Buffer, nctx: number, ndev: number, threads: number): Buffer;
+  msx_pipe_submit?(pipe: Buffer, buf: Buffer, start: number, end: number, info: Buffer): number;
+  msx_pipe_finish?(pipe: Buffer): number;
+  msx_pipe_destroy?(pipe: Buffer): void;
 }
 
 const MESSAGES: Record<number, string> = {
@@ -59,6 +63,19 @@ function load(): DecodeLib | null {
     }) as DecodeLib;
   } catch {
     lib = null; // an older library without the decoder: the JS decoder takes over
+  }
+  if (lib) {
+    try {
+      const ptr = ref.refType(ref.types.void);
+      Object.assign(lib, ffi.Library(file, {
+        msx_pipe_create: [ptr, ['pointer', 'uint32', 'uint32', 'uint32']],
+        msx_pipe_submit: ['int32', [ptr, 'pointer', 'uint32', 'uint32', 'pointer']],
+        msx_pipe_finish: ['int32', [ptr]],
+        msx_pipe_destroy: ['void', [ptr]],
+      }));
+    } catch {
+      // a library without the pipeline: replay decodes in JS-driven batches instead
+    }
   }
   return lib;
 }
@@ -118,3 +135,60 @@ export function feedMany(table: Buffer, nctx: number, batch: EventBatch, threads
 }
 
 export const POINTER_BYTES: number = ref.sizeof.pointer;
+
+/** The decoder side of a TraceReader: what the reader calls per EventBatch packet. */
+export interface BatchDecoder {
+  tsMin: number;
+  tsMax: number;
+  decode(buf: Buffer, start: number, end: number, out: EventBatch, ndev: number): void;
+}
+
+/** Native replay pipeline (native/pipeline.h): each EventBatch packet is decoded and fed to every
+ * model context in one call, with no per-event work in JS; the feeds run on native worker threads
+ * while JS reads the next packet and the caller's thread decodes it. As a BatchDecoder it takes a
+ * reader's place: decode() fills only out.n (the columns stay untouched) and tsMin/tsMax. Counters
+ * are complete after finish(). No decision bytes: --explain, --by entry and --interval use the
+ * column path (ModelRun.feed). */
+export class NativePipeline implements BatchDecoder {
+  private pipe: Buffer | null;
+  private readonly infoBuf = Buffer.alloc(24);
+  private readonly info = new Float64Array(this.infoBuf.buffer, this.infoBuf.byteOffset, 3);
+  tsMin = 0;
+  tsMax = 0;
+
+  private constructor(private readonly lib: Required<DecodeLib>, pipe: Buffer, private readonly ndev: number) {
+    this.pipe = pipe;
+  }
+
+  /** A pipeline over the contexts (all created for the same ndev devices), or null when the library
+   * has none or refuses them. The contexts must outlive destroy(). */
+  static create(ctxs: Buffer[], ndev: number, threads: number): NativePipeline | null {
+    const l = load();
+    if (!l || !l.msx_pipe_create || ctxs.length === 0) return null;
+    // The pipeline copies the pointers: the table may go once it is created.
+    const pipe = l.msx_pipe_create(pointerTable(ctxs), ctxs.length, ndev, Math.max(1, threads));
+    if (ref.isNull(pipe)) return null;
+    return new NativePipeline(l as Required<DecodeLib>, pipe, ndev);
+  }
+
+  decode(buf: Buffer, start: number, end: number, out: EventBatch, ndev: number): void {
+    if (!this.pipe) throw new Error('internal: pipeline destroyed');
+    if (ndev !== this.ndev) throw new Error('internal: pipeline built for another device count');
+    const rc = this.lib.msx_pipe_submit(this.pipe, buf, start, end, this.infoBuf);
+    if (rc < 0) throw new DecodeError(MESSAGES[rc] ?? `decode error ${rc}`, this.info[0], rc);
+    out.n = rc;
+    this.tsMin = this.info[1];
+    this.tsMax = this.info[2];
+  }
+
+  /** Waits until every submitted batch is fed to every context. */
+  finish(): void {
+    if (this.pipe) this.lib.msx_pipe_finish(this.pipe);
+  }
+
+  /** Finishes, stops the worker threads and frees the pipeline (idempotent). */
+  destroy(): void {
+    if (this.pipe) this.lib.msx_pipe_destroy(this.pipe);
+    this.pipe = null;
+  }
+}

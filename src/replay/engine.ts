@@ -1,6 +1,9 @@
-// Drives one trace through a set of models, batch by batch (one native call per batch per model),
-// and aggregates what the report asks for. Per-event JS work happens only for --by entry|guest|vcpu,
-// --interval and --explain, which need the decision bytes.
+// Drives one trace through a set of models and aggregates what the report asks for. Without decision
+// bytes (the default report, --by field, --cost) the native pipeline takes the reader's decoder
+// slot: one native call per EventBatch packet decodes it and feeds every model, on worker threads,
+// and JS never touches an event. --by entry|guest|vcpu, --interval and --explain need the decision
+// bytes: there each batch is decoded into columns and fed to each model in turn (one native call
+// per batch per model), and JS walks the decisions.
 import { EventBatch, FIELD_NAMES, fieldOf, REGION_PBA } from '../events';
 import { TraceReader } from '../tracefile/reader';
 import { Header } from '../tracefile/schema';
@@ -9,7 +12,7 @@ import { ModelRun, StartState } from './model';
 import { Cost, costOf } from './cost';
 import * as os from 'os';
 import { UserError } from '../errors';
-import { feedMany, pointerTable } from '../native/decode';
+import { BatchDecoder, feedMany, NativePipeline, pointerTable } from '../native/decode';
 
 export type GroupBy = 'field' | 'entry' | 'guest' | 'vcpu';
 
@@ -77,6 +80,7 @@ export function replayTrace(file: string, opts: ReplayOptions): TraceReplay {
   const reader = new TraceReader(file, { salvage: opts.salvage });
   const geometry = reader.header.devices.map((d) => ({ tableGpa: d.tableGpa, pbaGpa: d.pbaGpa, entries: d.tableEntries }));
   const runs: ModelRun[] = [];
+  let pipe: NativePipeline | null = null;
   try {
     for (const m of opts.models) runs.push(new ModelRun(m, opts.start, geometry, opts.options ?? 0));
     const needDecisions = !!opts.explain || opts.intervalNs !== undefined || (opts.by !== undefined && opts.by !== 'field');
@@ -88,12 +92,27 @@ export function replayTrace(file: string, opts: ReplayOptions): TraceReplay {
     let tMax = -Infinity;
     // Without decision bytes the models are independent: one native call feeds them all, split over
     // the cores. With them, JS walks the decisions of each model in turn.
-    const threads = Math.min(runs.length, Math.max(1, typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length));
-    const table = !needDecisions && runs.length > 1 && threads > 1 ? pointerTable(runs.map((r) => r.handle)) : null;
+    const cpus = Math.max(1, typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length);
+    const threads = Math.min(runs.length, cpus);
+    // The reader's decoder is private to it; the pipeline takes its place only where the native
+    // decoder is in use (not under MSIXTRACE_JS_DECODE=1 or a library without it).
+    const slot = reader as unknown as { decoder: BatchDecoder | null };
+    if (!needDecisions && slot.decoder) {
+      // All the cores: this thread decodes while min(cpus - 1, models) workers feed.
+      pipe = NativePipeline.create(runs.map((r) => r.handle), geometry.length, cpus);
+      if (pipe) slot.decoder = pipe;
+    }
+    const table = !pipe && !needDecisions && runs.length > 1 && threads > 1 ? pointerTable(runs.map((r) => r.handle)) : null;
     for (const b of reader.batches()) {
       if (b.n > 0) {
         if (reader.tsMin < tMin) tMin = reader.tsMin;
         if (reader.tsMax > tMax) tMax = reader.tsMax;
+      }
+      if (pipe) {
+        // Decoded and queued for every model; b holds only the count.
+        events += b.n;
+        opts.onBatch?.(events);
+        continue;
       }
       if (table) {
         const rc = feedMany(table, runs.length, b, threads);
@@ -131,6 +150,7 @@ export function replayTrace(file: string, opts: ReplayOptions): TraceReplay {
       events += b.n;
       opts.onBatch?.(events);
     }
+    pipe?.finish(); // every queued batch fed: the counters are complete
     const duration = events > 0 ? tMax - tMin : 0;
     const results = runs.map((run, r): ModelResult => {
       const c = run.counters();
@@ -154,6 +174,7 @@ export function replayTrace(file: string, opts: ReplayOptions): TraceReplay {
     });
     return { trace: file, header: reader.header, results };
   } finally {
+    pipe?.destroy(); // joins the workers before the contexts they feed go
     for (const r of runs) r.close();
     reader.close();
   }
