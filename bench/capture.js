@@ -105,12 +105,16 @@ function main() {
 
     // Fixed cost: a capture of the small filtered log, and the bare CLI.
     const small = [];
-    for (let i = 0; i < RUNS; i++) small.push(measure(process.execPath, [BIN, 'capture', path.join(rec, 'trace-msix.log'), '--lspci', lspci, '-o', out]));
+    const bare = [];
+    for (let i = 0; i < RUNS; i++) {
+      small.push(measure(process.execPath, [BIN, 'capture', path.join(rec, 'trace-msix.log'), '--lspci', lspci, '-o', out]));
+      bare.push(measure(process.execPath, ['-e', '0']));
+    }
     rows.push({
       name: 'capture startup (small log)', value: r2(median(small.map((x) => x.wall))), unit: 's', target: '-', ok: null,
       peak_rss_mb: r2(Math.max(...small.map((x) => x.rss ?? 0))) || null,
       command: `msixtrace capture ${recName}/trace-msix.log --lspci ${recName}/lspci-vv.txt -o OUT`,
-      note: 'fixed cost of every capture: node, yargs, protobufjs (header schema, loaded by src/tracefile), the parsers',
+      note: `fixed cost of every capture: node itself (bare \`node -e 0\`: ${r2(median(bare.map((x) => x.wall)))} s), the capture modules and parsers; no yargs, protobufjs or ffi on this path`,
     });
 
     for (const [kind, file, bytes] of [['dense', dense, denseBytes], ['sparse', sparse, sparseBytes]]) {

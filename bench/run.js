@@ -33,37 +33,40 @@ function machine() {
 
 const CAPTURE_BOUNDS = `### Capture
 
-Design: capture reads a plain file into two alternating 1 MiB buffers (one read ahead on the
-libuv pool while the other is scanned), and once a QEMU log has shown region names, a wall clock
-and its first kept access, \`native/scan.c\` (\`msx_scan_qemu\`) takes whole buffers: it counts
-lines, finds \`msix\` with SSE2 (newline, NUL and the 'm..x' pair tested 16 bytes at a time), parses
-the lines that hold it, classifies them against the geometry ranges and writes the events straight
-into the TraceWriter's EventBatch. JavaScript runs once per 1 MiB chunk and once per batch, never
-per line; any line the C code cannot decide exactly as the JS parser does (malformed, unnamed,
-outside the geometry, NUL, overlong, other timestamp forms) is handed back to the JS parser, so
-traces and summaries are byte-identical (test/capture-fastpath.test.js). The CLI loads only the
-verb it runs (src/cli/main.ts).
+Design: capture reads a plain file into two alternating page-aligned 4 MiB buffers (WebAssembly
+memory: one read ahead on the libuv pool while the other is scanned), and once a QEMU log has
+shown region names, a wall clock and its first kept access, \`native/scan.c\` (\`msx_scan_qemu\`)
+takes whole buffers: runs of lines without an 'm..x' pair or NUL are skipped 64 bytes at a time
+(newlines counted with popcount), the other lines are split with SSE2, parsed when they hold
+\`msix\`, classified against the geometry ranges and written straight into the TraceWriter's
+EventBatch. Full batches are encoded by \`native/encode.c\` (byte-identical to the JS
+BatchEncoder, test/tracefile-encode.test.js) on the encoder's own thread while the scan fills the
+writer's second batch. JavaScript runs once per 4 MiB chunk and once per batch, never per line or
+event; any line the C code cannot decide exactly as the JS parser does is handed back to the JS
+parser, so traces and summaries are byte-identical (test/capture-fastpath.test.js). A plain
+\`capture\` command line skips yargs (src/cli/main.ts, src/cli/capture.ts fastArgs), and the
+header/footer are encoded by hand (src/tracefile/schema.ts), so protobufjs is not loaded.
 
-What bounds the figures:
-- both logs: the fixed start-up cost ("capture startup" above, ~0.3 s here: node itself, yargs,
-  protobufjs parsing proto/msixtrace.proto for the header (src/tracefile), ffi-napi for the scan
-  library) is already more than grep's whole run on 300-500 MB, so 2x is out of reach while it
-  stays; making protobufjs unnecessary at capture time (a precompiled or hand-encoded header) is
-  for src/tracefile.
-- sparse log: besides start-up, reading the file (page-cache copy, paid by grep too) and the
-  per-chunk JavaScript (async read, carry of the partial line, one ffi call per chunk); the C scan
-  itself measured ~0.1 s of CPU for 530 MB in a standalone harness. The rest of the gap to grep
-  was not profiled to the end in this round.
-- dense log: the batch encoder. Every line is an event; the scan parses them in ~0.12 us each
-  (~0.3 s CPU for 2.4 M lines), but src/tracefile/batch-codec.ts encodes batches in JavaScript
-  (dictionary + timestamp units, several hundred ns per event), which is most of the time above
-  grep's. The native encoder in native/scan.c (msx_scan_encode) matched the earlier column codec
-  and is used only when a probe batch encodes to the same bytes as the JS encoder; the codec was
-  redesigned meanwhile (src/tracefile is owned by the trace-file work), so the probe fails and
-  capture uses the JS encoder. Reaching 2x on the dense log needs that encoder in native code
-  (or on the second core).
-- peak RSS: flat in the input size (two 1 MiB read buffers, one 64 Ki-event batch, the encoder's
-  buffers); the rest is node + the loaded modules.
+What bounds the figures (profiles: \`node --cpu-prof\`, \`perf record\` on a C harness):
+- both logs: start-up, ~0.2 s for the small log, of which node itself is ~0.12-0.14 s (bare
+  \`node -e 0\`); the rest is compiling the capture modules (~25 ms) and, for the large logs,
+  loading ffi-napi for the native library (~30-45 ms). Before this round it was ~0.5 s (yargs
+  ~80 ms, protobufjs parsing the .proto ~100 ms).
+- sparse log: was bounded by read(): Buffers from malloc sit at 16 mod 64, and the kernel copies
+  into such a destination ~5x slower than into an aligned one on this CPU (532 MB in 1 MiB reads:
+  ~0.35 s vs ~0.07 s, measured with dd and a C loop); the aligned buffers fixed that, and 4 MiB
+  chunks cut the per-chunk cost (promise, read request, ffi call with its argument marshalling,
+  GC) by 4x. What remains beyond start-up: the C scan (~0.08 s of CPU for 532 MB standalone,
+  ~0.14 s in the process, where each chunk arrives cache-cold from the reading thread) and the
+  read itself on the pool thread (~0.1 s, overlapped). grep does the same work in one tight loop
+  with no start-up, so the ratio is start-up plus two passes over memory against one.
+- dense log: the C scan, ~0.3 s of CPU for 2.44 M lines (~120 ns a line: finding the line end,
+  the event name, parsing 3 hex and 2 decimal fields byte by byte); the native encoder costs
+  ~25 ns/event (~0.06 s, on the second thread, overlapped), reading ~0.06 s (overlapped). The JS
+  encoder had cost several hundred ns/event. Going further needs the scan split over two threads
+  (with punts and batch limits kept exact) or a cheaper binding than ffi-napi.
+- peak RSS: flat in the input size (two 4 MiB read buffers, two 64 Ki-event batches, the native
+  encoder's ~8 MB scratch, the output buffers); the rest is node + the loaded modules.
 - .gz input (not benchmarked): zlib's single-threaded gunzip bounds capture of a compressed log.`;
 
 function fmt(v) {

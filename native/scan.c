@@ -1,4 +1,4 @@
-/* Capture fast path (see scan.h): QEMU log line scanning and EventBatch encoding. */
+/* Capture fast path (see scan.h): QEMU log line scanning (batches are encoded by encode.c). */
 #define _GNU_SOURCE
 #include "scan.h"
 
@@ -229,6 +229,50 @@ static int parse_line(const uint8_t *s, const uint8_t *e, double epoch, line_acc
     return 1;
 }
 
+/* Skips whole lines from p (a line start) that hold neither a NUL byte nor an 'm..x' pair (so no
+ * "msix"), 64 bytes at a time, counting their newlines into *lines: the sparse-log case, where
+ * most lines are other events. Returns the start of the first line it did not skip: one holding a
+ * NUL or a possible "msix", one longer than MSX_SCAN_MAX_LINE, or one within 67 bytes of end. The
+ * caller handles that line one by one (line_end), as before; the result is the same. */
+static const uint8_t *skip_plain_lines(const uint8_t *p, const uint8_t *end, double *lines) {
+#if defined(__SSE2__)
+    const __m128i nl = _mm_set1_epi8('\n');
+    const __m128i zero = _mm_setzero_si128();
+    const __m128i em = _mm_set1_epi8('m');
+    const __m128i ex = _mm_set1_epi8('x');
+    const uint8_t *line = p;
+    const uint8_t *q = p;
+    unsigned count = 0;
+    while (q + 67 <= end) { /* loads q[0..63] and q[3..66] */
+        uint64_t mn = 0, bad = 0;
+        for (int k = 0; k < 4; k++) {
+            __m128i v0 = _mm_loadu_si128((const __m128i *)(q + 16 * k));
+            __m128i v3 = _mm_loadu_si128((const __m128i *)(q + 16 * k + 3));
+            uint64_t n = (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v0, nl));
+            uint64_t b = (uint64_t)(unsigned)_mm_movemask_epi8(
+                _mm_or_si128(_mm_cmpeq_epi8(v0, zero), _mm_and_si128(_mm_cmpeq_epi8(v0, em), _mm_cmpeq_epi8(v3, ex))));
+            mn |= n << (16 * k);
+            bad |= b << (16 * k);
+        }
+        /* newlines before the first suspicious byte end lines that can be skipped */
+        uint64_t m = bad ? mn & ((UINT64_C(1) << __builtin_ctzll(bad)) - 1) : mn;
+        if (m) {
+            if ((size_t)(q + __builtin_ctzll(m) - line) > MSX_SCAN_MAX_LINE) break;
+            count += (unsigned)__builtin_popcountll(m);
+            line = q + 63 - __builtin_clzll(m) + 1;
+        }
+        if (bad) break;
+        q += 64;
+    }
+    *lines += count;
+    return line;
+#else
+    (void)end;
+    (void)lines;
+    return p;
+#endif
+}
+
 /* Index of the range holding addr (Geometry.classify), or -1. */
 static int32_t classify(const double *ranges, uint32_t nranges, double addr) {
     int32_t lo = 0, hi = (int32_t)nranges - 1;
@@ -266,9 +310,15 @@ int32_t msx_scan_qemu(const uint8_t *buf, uint32_t from, uint32_t to, double *io
 
     const uint8_t *end = buf + to;
     const uint8_t *p = buf + from;
+    int skip = 1; /* the last line had no "msix": try skipping plain lines in blocks */
     while (p < end) {
+        if (skip) {
+            p = skip_plain_lines(p, end, &lines);
+            if (p >= end) break;
+        }
         unsigned flags;
         const uint8_t *nl = line_end(p, end, &flags);
+        skip = !(flags & F_NEEDLE);
         if ((flags & F_NUL) || (size_t)(nl - p) > MSX_SCAN_MAX_LINE) {
             rc = MSX_SCAN_PUNT;
             break;
@@ -315,181 +365,4 @@ int32_t msx_scan_qemu(const uint8_t *buf, uint32_t from, uint32_t to, double *io
     io[MSX_IO_LINES] = lines;
     io[MSX_IO_KEPT] = kept;
     return rc;
-}
-
-/* ---- EventBatch encoding (src/tracefile/batch-codec.ts) ------------------------------------------ */
-
-enum { F_COUNT = 1, F_TS = 2, F_GUEST = 3, F_VCPU = 4, F_DEVICE = 5, F_ACCESS = 6, F_OFFSET = 7, F_VALUE = 8,
-       F_GUEST_ALL = 13, F_VCPU_ALL = 14, F_DEVICE_ALL = 15, F_ACCESS_ALL = 16 };
-
-typedef struct {
-    uint8_t *p, *end;
-} wbuf;
-
-static inline void put_varint(wbuf *w, uint64_t v) {
-    while (v > 0x7f) {
-        *w->p++ = (uint8_t)((v & 0x7f) | 0x80);
-        v >>= 7;
-    }
-    *w->p++ = (uint8_t)v;
-}
-
-static inline uint64_t zigzag(int64_t v) { return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63); }
-
-static inline void put_tag(wbuf *w, unsigned field, unsigned wire) { put_varint(w, (uint64_t)field * 8 + wire); }
-
-/* A column is written to the scratch area `col` first, then copied after its tag and length. */
-static uint8_t col_buf[16u * 65536u]; /* one column: at most 10 bytes per event */
-static void flush_col(wbuf *w, unsigned field, uint8_t *col, uint8_t *col_end) {
-    size_t len = (size_t)(col_end - col);
-    if (len == 0) return;
-    put_tag(w, field, 2);
-    put_varint(w, len);
-    memcpy(w->p, col, len);
-    w->p += len;
-}
-
-/* Last value per (device, region, offset) within one batch: open addressing, generation-stamped. */
-#define SLOT_BITS 17
-#define SLOTS (1u << SLOT_BITS)
-static uint64_t slot_key[SLOTS];
-static uint64_t slot_val[SLOTS];
-static uint32_t slot_gen[SLOTS];
-static uint32_t gen;
-
-static uint64_t *slot(uint64_t key) {
-    uint32_t h = (uint32_t)((key * 0x9E3779B97F4A7C15ull) >> (64 - SLOT_BITS));
-    for (;;) {
-        if (slot_gen[h] != gen) {
-            slot_gen[h] = gen;
-            slot_key[h] = key;
-            slot_val[h] = 0;
-            return &slot_val[h];
-        }
-        if (slot_key[h] == key) return &slot_val[h];
-        h = (h + 1) & (SLOTS - 1);
-    }
-}
-
-static int log2_size(uint8_t s) {
-    switch (s) {
-    case 1: return 0;
-    case 2: return 1;
-    case 4: return 2;
-    case 8: return 3;
-    default: return -1;
-    }
-}
-
-int32_t msx_scan_encode(const uint8_t *batch, uint32_t cap, uint32_t n, uint8_t *out, uint32_t outcap) {
-    if (n < 1 || n > 65536 || n > cap || outcap < MSX_ENCODE_BOUND(n)) return -1;
-    const double *ts = (const double *)batch;
-    const uint32_t *vlo = (const uint32_t *)(batch + 8u * cap);
-    const uint32_t *vhi = (const uint32_t *)(batch + 12u * cap);
-    const uint32_t *off = (const uint32_t *)(batch + 16u * cap);
-    const int32_t *guest = (const int32_t *)(batch + 20u * cap);
-    const int32_t *vcpu = (const int32_t *)(batch + 24u * cap);
-    const uint16_t *dev = (const uint16_t *)(batch + 28u * cap);
-    const uint8_t *region = batch + 30u * cap;
-    const uint8_t *size = batch + 31u * cap;
-    const uint8_t *dir = batch + 32u * cap;
-
-    wbuf w = { out, out + outcap };
-    wbuf c = { col_buf, col_buf + sizeof col_buf };
-    put_tag(&w, F_COUNT, 0);
-    put_varint(&w, n);
-
-    double prev = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        double d = ts[i] - prev;
-        if (!(d == floor(d)) || !(fabs(d) < 4503599627370496.0)) return -1;
-        put_varint(&c, zigzag((int64_t)d));
-        prev = ts[i];
-    }
-    flush_col(&w, F_TS, col_buf, c.p);
-    c.p = col_buf;
-
-    uint32_t i;
-    for (i = 1; i < n && guest[i] == guest[0]; i++) {}
-    if (i == n) {
-        if (guest[0] != 0) {
-            put_tag(&w, F_GUEST_ALL, 0);
-            put_varint(&w, zigzag(guest[0]));
-        }
-    } else {
-        int64_t g = 0;
-        for (i = 0; i < n; i++) {
-            put_varint(&c, zigzag((int64_t)guest[i] - g));
-            g = guest[i];
-        }
-        flush_col(&w, F_GUEST, col_buf, c.p);
-        c.p = col_buf;
-    }
-
-    for (i = 1; i < n && vcpu[i] == vcpu[0]; i++) {}
-    if (i == n) {
-        if (vcpu[0] != 0) {
-            put_tag(&w, F_VCPU_ALL, 0);
-            put_varint(&w, zigzag(vcpu[0]));
-        }
-    } else {
-        for (i = 0; i < n; i++) put_varint(&c, zigzag(vcpu[i]));
-        flush_col(&w, F_VCPU, col_buf, c.p);
-        c.p = col_buf;
-    }
-
-    for (i = 1; i < n && dev[i] == dev[0]; i++) {}
-    if (i == n) {
-        if (dev[0] != 0) {
-            put_tag(&w, F_DEVICE_ALL, 0);
-            put_varint(&w, dev[0]);
-        }
-    } else {
-        for (i = 0; i < n; i++) put_varint(&c, dev[i]);
-        flush_col(&w, F_DEVICE, col_buf, c.p);
-        c.p = col_buf;
-    }
-
-    int l0 = log2_size(size[0]);
-    if (l0 < 0) return -1;
-    uint32_t a0 = (uint32_t)dir[0] | ((uint32_t)region[0] << 1) | ((uint32_t)l0 << 2);
-    int access_const = 1;
-    for (i = 0; i < n; i++) {
-        int l = log2_size(size[i]);
-        if (l < 0) return -1;
-        uint32_t a = (uint32_t)dir[i] | ((uint32_t)region[i] << 1) | ((uint32_t)l << 2);
-        if (a != a0) access_const = 0;
-        put_varint(&c, a);
-    }
-    if (access_const) {
-        if (a0 != 0) {
-            put_tag(&w, F_ACCESS_ALL, 0);
-            put_varint(&w, a0);
-        }
-    } else {
-        flush_col(&w, F_ACCESS, col_buf, c.p);
-    }
-    c.p = col_buf;
-
-    for (i = 0; i < n; i++) put_varint(&c, off[i]);
-    flush_col(&w, F_OFFSET, col_buf, c.p);
-    c.p = col_buf;
-
-    if (++gen == 0) {
-        memset(slot_gen, 0, sizeof slot_gen);
-        gen = 1;
-    }
-    int any = 0;
-    for (i = 0; i < n; i++) {
-        if (region[i] > 1) return -1; /* slotKey() keys only regions 0 and 1 apart from devices */
-        uint64_t key = ((uint64_t)dev[i] << 40) | ((uint64_t)region[i] << 32) | off[i];
-        uint64_t v = ((uint64_t)vhi[i] << 32) | vlo[i];
-        uint64_t *last = slot(key);
-        uint64_t x = v ^ *last;
-        if (x) any = 1;
-        put_varint(&c, x);
-        *last = v;
-    }
-    if (any) flush_col(&w, F_VALUE, col_buf, c.p);
-    return (int32_t)(w.p - out);
 }

@@ -1,9 +1,9 @@
-/* msixtrace capture fast path: whole-buffer scanning of QEMU `log` backend lines and native
- * encoding of EventBatch packets, so that no JavaScript runs per line or per event.
+/* msixtrace capture fast path: whole-buffer scanning of QEMU `log` backend lines, so that no
+ * JavaScript runs per line (the batches it fills are encoded by encode.c, also natively).
  *
- * Both functions only handle the cases they can decide exactly as the JavaScript reference does
- * (src/capture/formats/qemu-log.ts, src/tracefile/batch-codec.ts); everything else is handed back
- * to JavaScript (a "punt"), which then handles that one line (or batch) itself. The JS side
+ * The scan only handles the lines it can decide exactly as the JavaScript reference does
+ * (src/capture/formats/qemu-log.ts); everything else is handed back to JavaScript (a "punt"),
+ * which then handles that one line itself. The JS side
  * (src/native/scan.ts, src/capture/fastpath.ts) owns all the policy: when the fast path may run,
  * what a punted line means, the summary, --strict.
  */
@@ -43,14 +43,5 @@
 MSX_SCAN_API int32_t msx_scan_qemu(const uint8_t *buf, uint32_t from, uint32_t to, double *io,
                                    const double *ranges, uint32_t nranges, uint8_t *batch, uint32_t cap,
                                    double *counts);
-
-/* Encodes events [0, n) of a batch laid out for cap (native/msixtrace.h) as the EventBatch message
- * bytes of src/tracefile/batch-codec.ts BatchEncoder.encode, without the trailing crc field (the
- * caller appends it), into out[0, outcap). Returns the byte count, or -1 when the batch has
- * something the encoder does not handle exactly (a ts delta that is not an integer below 2^52, a
- * size other than 1/2/4/8, n outside 1..65536) or outcap is too small: the caller then uses the
- * JavaScript encoder. outcap of MSX_ENCODE_BOUND(n) always suffices. */
-#define MSX_ENCODE_BOUND(n) (64u * (uint32_t)(n) + 256u)
-MSX_SCAN_API int32_t msx_scan_encode(const uint8_t *batch, uint32_t cap, uint32_t n, uint8_t *out, uint32_t outcap);
 
 #endif

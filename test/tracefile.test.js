@@ -165,3 +165,85 @@ test('10 million events go through writer and reader unchanged in under 150 MB R
   assert.equal(r.bad, 0);
   assert.ok(r.maxRssKb < 150 * 1024, `peak RSS ${r.maxRssKb} KB`);
 });
+
+test('Header and Footer are encoded and decoded by hand exactly as protobufjs does, field by field', () => {
+  const schema = require('../dist/tracefile/schema.js');
+  const root = protobuf.loadSync(path.join(ROOT, 'proto', 'msixtrace.proto'));
+  const H = root.lookupType('msixtrace.Header');
+  const F = root.lookupType('msixtrace.Footer');
+  const opts = { longs: String, defaults: true, arrays: true };
+  const headers = [
+    { formatVersion: 1, toolVersion: '0.1.0', sourceFormat: 'qemu-log,kvm-ftrace', sourceFiles: ['a.log', '', 'ünïcode ✓.log'], captureTimeUnixNs: 1795672713757091000n,
+      traceStartUnixNs: 0n, notes: ['note one', ''], devices: DEVICES },
+    { formatVersion: 0, toolVersion: '', sourceFormat: '', sourceFiles: [], captureTimeUnixNs: 0n, traceStartUnixNs: (1n << 64n) - 1n, notes: [], devices: [] },
+    { formatVersion: 4294967295, toolVersion: 'x'.repeat(300), sourceFormat: 'synth', sourceFiles: ['s'], captureTimeUnixNs: 1n, traceStartUnixNs: 1n << 63n, notes: ['n'.repeat(20000)],
+      devices: [
+        device({ index: 0, tableGpa: 0n, tableEntries: 0, pbaGpa: 0n, guest: -1 }),
+        device({ index: 1, bdf: '0000:ff:1f.7', vendorId: 0xffff, deviceId: 0xffff, tableEntries: 2048, tableBar: 5, tableOffset: (1n << 64n) - 1n,
+          tableGpa: (1n << 64n) - 16n, pbaBar: 5, pbaOffset: 1n << 40n, pbaGpa: (1n << 63n) + 5n, guest: 2 ** 31 - 1, name: 'Intel Corporation 82574L Gigabit Network Connection' }),
+        device({ index: 65535, tableGpa: 0xfebc0000n, tableEntries: 5, guest: -(2 ** 31), name: 'd'.repeat(200) }),
+      ] },
+  ];
+  for (const h of headers) {
+    const mine = schema.encodeHeader(h);
+    const m = H.toObject(H.decode(mine), opts);
+    assert.equal(m.formatVersion, h.formatVersion);
+    assert.equal(m.toolVersion, h.toolVersion);
+    assert.equal(m.sourceFormat, h.sourceFormat);
+    assert.deepEqual(m.sourceFiles, h.sourceFiles);
+    assert.equal(m.captureTimeUnixNs, h.captureTimeUnixNs.toString());
+    assert.equal(m.traceStartUnixNs, h.traceStartUnixNs.toString());
+    assert.deepEqual(m.notes, h.notes);
+    assert.equal(m.devices.length, h.devices.length);
+    h.devices.forEach((d, i) => {
+      const g = m.devices[i];
+      assert.deepEqual([g.index, g.bdf, g.vendorId, g.deviceId, g.tableEntries, g.tableBar, g.tableOffset, g.tableGpa, g.pbaBar, g.pbaOffset, g.pbaGpa, g.hasPba, g.guest, g.name],
+        [d.index, d.bdf, d.vendorId, d.deviceId, d.tableEntries, d.tableBar, String(d.tableOffset), String(d.tableGpa), d.pbaBar, String(d.pbaOffset), String(d.pbaGpa ?? 0n), d.pbaGpa !== null, String(d.guest), d.name]);
+    });
+    // Decoding: ours of our bytes and of protobufjs' bytes (which also encode zero values) give h.
+    assert.deepEqual(schema.decodeHeader(mine), h);
+    const theirs = H.encode(H.fromObject({
+      ...h, captureTimeUnixNs: String(h.captureTimeUnixNs), traceStartUnixNs: String(h.traceStartUnixNs),
+      devices: h.devices.map((d) => ({ ...d, tableOffset: String(d.tableOffset), tableGpa: String(d.tableGpa), pbaOffset: String(d.pbaOffset), pbaGpa: String(d.pbaGpa ?? 0n), hasPba: d.pbaGpa !== null })),
+    })).finish();
+    assert.deepEqual(schema.decodeHeader(theirs), h);
+  }
+  // Unknown fields (a newer writer) are skipped; the last value of a scalar wins.
+  const extra = Buffer.concat([Buffer.from(schema.encodeHeader(headers[0])), Buffer.from([0xc8, 0x01, 0x05, 0xd2, 0x01, 0x02, 0x61, 0x62, 0x08, 0x02])]);
+  assert.equal(schema.decodeHeader(extra).formatVersion, 2);
+  assert.deepEqual(schema.decodeHeader(extra).devices, headers[0].devices);
+
+  const footers = [
+    { events: 0, batches: 0, interrupted: false, sourceLines: 0, sourceLostEvents: 0 },
+    { events: 10_000_000, batches: 153, interrupted: true, sourceLines: 2 ** 53 - 1, sourceLostEvents: 17 },
+  ];
+  for (const f of footers) {
+    const mine = schema.encodeFooter(f);
+    assert.deepEqual(F.toObject(F.decode(mine), { longs: Number, defaults: true }), f);
+    assert.deepEqual(schema.decodeFooter(mine), f);
+    assert.deepEqual(schema.decodeFooter(F.encode(F.fromObject(f)).finish()), f);
+  }
+  // A wrong wire type or a cut message is an error, not a silent default.
+  assert.throws(() => schema.decodeHeader(Buffer.from([0x0a, 0x01])), /runs past|wire type/);
+  assert.throws(() => schema.decodeHeader(Buffer.from([0x08])), /past the end/);
+  assert.throws(() => schema.decodeFooter(Buffer.from([0x0a, 0x00])), /wire type/);
+});
+
+test('no verb loads protobufjs at run time', () => {
+  const r = spawnSync(process.execPath, ['-e', `
+    const { TraceWriter } = require('./dist/tracefile/writer.js');
+    const { TraceReader } = require('./dist/tracefile/reader.js');
+    const { device } = require('./dist/tracefile/schema.js');
+    const f = require('path').join(require('os').tmpdir(), 'msx-nopb-' + process.pid + '.msixtrace');
+    const w = new TraceWriter(f, { sourceFormat: 'test', devices: [device({ index: 0, tableGpa: 1n, tableEntries: 1 })] });
+    w.push(0, 0, 0, 0, 0, 0, 4, 0, 0, 0);
+    w.finish();
+    const r = new TraceReader(f);
+    for (const b of r.batches()) void b;
+    require('fs').rmSync(f);
+    require('./dist/cli/capture.js');
+    console.log(Object.keys(require.cache).filter((k) => k.includes('protobufjs')).length);
+  `], { cwd: ROOT, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim(), '0');
+});

@@ -5,7 +5,7 @@
 import { EventBatch } from '../events';
 import { Footer } from '../tracefile/schema';
 import { TraceWriter, WriterInit } from '../tracefile/writer';
-import { installFastEncoder } from './fastpath';
+import { fastMode } from './fastpath';
 
 export class EventSink {
   private writer: TraceWriter | null = null;
@@ -30,9 +30,8 @@ export class EventSink {
   }
 
   private open(): TraceWriter {
-    const w = new TraceWriter(this.output, this.init());
-    installFastEncoder(w);
-    return w;
+    // MSIXTRACE_FAST=never: the JavaScript reference all the way, batch encoder included.
+    return new TraceWriter(this.output, this.init(), fastMode() === 'never' ? { encoder: null } : {});
   }
 
   /** The open writer when events go straight to it (its batch may be filled directly), else null. */

@@ -27,6 +27,56 @@ export function builder(y: Argv): Argv {
       + 'malformed lines with their first line numbers, and events the tracer reported lost.');
 }
 
+// The options of builder() as fastArgs() knows them (keep both in step).
+const FAST_OPTIONS: Record<string, { key: string; kind: 'string' | 'number' | 'boolean' | 'format' }> = {
+  '--format': { key: 'format', kind: 'format' }, '-f': { key: 'format', kind: 'format' },
+  '--lspci': { key: 'lspci', kind: 'string' }, '--table': { key: 'table', kind: 'string' }, '--pba': { key: 'pba', kind: 'string' },
+  '--guest': { key: 'guest', kind: 'number' }, '--output': { key: 'output', kind: 'string' }, '-o': { key: 'output', kind: 'string' },
+  '--strict': { key: 'strict', kind: 'boolean' },
+};
+
+/**
+ * The handler's arguments for a plain `capture` command line (argv[0] is 'capture', '-' already
+ * mapped to the stdin path) without building the yargs parser, which costs ~80 ms of start-up
+ * (src/cli/main.ts). Only unambiguous lines are taken: known options given once as `--opt value`,
+ * `--opt=value` or `-o value`, a known format, an integer --guest, --output and at least one log.
+ * Anything else (help, unknown or repeated options, --no-*, `--`, missing arguments, bad values)
+ * returns null and goes through yargs, which gives the same result or the usual error.
+ */
+export function fastArgs(argv: string[]): Record<string, unknown> | null {
+  if (argv[0] !== 'capture') return null;
+  const out: Record<string, unknown> = { log: [] as string[] };
+  for (let i = 1; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('-')) {
+      (out.log as string[]).push(a);
+      continue;
+    }
+    const eq = a.startsWith('--') ? a.indexOf('=') : -1;
+    const name = eq > 0 ? a.slice(0, eq) : a;
+    const opt = FAST_OPTIONS[name];
+    if (!opt || out[opt.key] !== undefined) return null;
+    if (opt.kind === 'boolean') {
+      if (eq > 0) return null;
+      out[opt.key] = true;
+      continue;
+    }
+    const v = eq > 0 ? a.slice(eq + 1) : argv[++i];
+    if (v === undefined || v === '' || v.startsWith('-')) return null;
+    if (opt.kind === 'format' && !(FORMAT_CHOICES as readonly string[]).includes(v)) return null;
+    if (opt.kind === 'number') {
+      if (!/^[0-9]{1,9}$/.test(v)) return null;
+      out[opt.key] = Number(v);
+    } else {
+      out[opt.key] = v;
+    }
+  }
+  if ((out.log as string[]).length === 0 || out.output === undefined) return null;
+  out.format ??= 'auto';
+  out.strict ??= false;
+  return out;
+}
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function handler(argv: any): Promise<void> {
   if (argv.guest !== undefined && !Number.isInteger(argv.guest)) throw new UserError(`--guest ${argv.guest}: expected an integer VM id`);

@@ -5,6 +5,10 @@
 // imports (ffi for replay/check, the parsers for capture, ...). The other verbs are registered as
 // hidden stubs that keep strict mode happy. Without a known verb (top-level --help, a typo,
 // `completion`) every verb module is loaded, so help, suggestions and completion list them all.
+//
+// A plain `capture` command line skips yargs altogether (loading and running it cost ~80 ms, a
+// quarter of a small capture): src/cli/capture.ts fastArgs() takes the unambiguous lines and hands
+// anything else (help, errors, unusual forms) to yargs. MSIXTRACE_CLI_YARGS=1 always uses yargs.
 import type { Argv, CommandModule } from 'yargs';
 import { UserError } from '../errors';
 import { STDIN_PATH } from '../util/stdin';
@@ -33,11 +37,30 @@ function fail(msg: string, code = 2): never {
   process.exit(code);
 }
 
+async function guarded(run: () => Promise<unknown>): Promise<void> {
+  try {
+    await run();
+  } catch (e) {
+    if (e instanceof UserError) fail(e.message, e.exitCode);
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EPIPE') process.exit(0);
+    if (code && (e as NodeJS.ErrnoException).path) fail(`${(e as NodeJS.ErrnoException).path}: ${code}`);
+    throw e;
+  }
+}
+
 export async function main(argv: string[]): Promise<void> {
+  const args = argv.map((a) => (a === '-' ? STDIN_PATH : a));
+  if (args[0] === 'capture' && process.env.MSIXTRACE_CLI_YARGS !== '1') {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const cap = require('./capture') as typeof import('./capture');
+    const fast = cap.fastArgs(args);
+    if (fast) return guarded(() => cap.handler(fast));
+  }
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const yargs = require('yargs') as (args: string[]) => Argv;
   const chosen = verbOf(argv);
-  let parser = yargs(argv.map((a) => (a === '-' ? STDIN_PATH : a)))
+  let parser = yargs(args)
     .scriptName('msixtrace')
     .usage('$0 <verb> [options]\n\nWhat would this hypervisor do with this guest\'s MSI-X table traffic?');
   for (const verb of VERBS) parser = parser.command(chosen === null || chosen === verb ? load(verb) : stub(verb));
@@ -57,13 +80,5 @@ export async function main(argv: string[]): Promise<void> {
     .help()
     .alias('h', 'help')
     .version();
-  try {
-    await parser.parseAsync();
-  } catch (e) {
-    if (e instanceof UserError) fail(e.message, e.exitCode);
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EPIPE') process.exit(0);
-    if (code && (e as NodeJS.ErrnoException).path) fail(`${(e as NodeJS.ErrnoException).path}: ${code}`);
-    throw e;
-  }
+  await guarded(() => parser.parseAsync());
 }

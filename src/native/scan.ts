@@ -1,6 +1,6 @@
 // Binding of the capture fast path in native/scan.c (same library as ./binding, its own
 // ffi.Library so that the model binding stays untouched). Loaded only when a capture first needs
-// it: ffi-napi costs ~45 ms to load. Calls take whole buffers and batches, never one line.
+// it: ffi-napi costs ~45 ms to load. Calls take whole buffers, never one line.
 import * as fs from 'fs';
 
 export const IO_EPOCH = 0;
@@ -18,15 +18,9 @@ export const SCAN_END = 0;
 export const SCAN_FULL = 1;
 export const SCAN_PUNT = 2;
 
-/** Output bytes msx_scan_encode may need for n events (MSX_ENCODE_BOUND). */
-export function encodeBound(n: number): number {
-  return 64 * n + 256;
-}
-
 export interface ScanLib {
   msx_scan_qemu(buf: Buffer, from: number, to: number, io: Buffer, ranges: Buffer, nranges: number, batch: Buffer,
     cap: number, counts: Buffer): number;
-  msx_scan_encode(batch: Buffer, cap: number, n: number, out: Buffer, outcap: number): number;
 }
 
 let lib: ScanLib | null | undefined;
@@ -49,7 +43,6 @@ export function scanLib(): ScanLib | null {
     const ffi = require('@2060.io/ffi-napi');
     lib = ffi.Library(file, {
       msx_scan_qemu: ['int32', ['pointer', 'uint32', 'uint32', 'pointer', 'pointer', 'uint32', 'pointer', 'uint32', 'pointer']],
-      msx_scan_encode: ['int32', ['pointer', 'uint32', 'uint32', 'pointer', 'uint32']],
     }) as ScanLib;
   } catch {
     lib = null;

@@ -1,9 +1,17 @@
 // Streaming .msixtrace writer: Header packet, one EventBatch packet per full batch, Footer packet;
 // the file is renamed into place only by finish(), so readers never see half a trace.
+//
+// Batches are encoded by an encoder hook (WriterOptions.encoder; by default the native encoder of
+// src/native/encode.ts once batches are large) with the JavaScript BatchEncoder as the reference
+// and fallback: a batch the hook declines is checked and encoded in JavaScript. Both give the same
+// bytes (test/tracefile-encode.test.js). When the hook can (start/finish), the writer's own full
+// batch is encoded on another thread while events go into a second batch: `batch` then alternates
+// between two EventBatches, so callers that fill it directly must read it again after flush().
 import { EventBatch } from '../events';
 import { AtomicFile } from '../util/atomic';
 import { FORMAT_VERSION, TOOL_VERSION } from '../version';
 import { BatchEncoder, MAX_BATCH } from './batch-codec';
+import { defaultEncoder, EventBatchEncoder, NATIVE_MIN_EVENTS } from '../native/encode';
 import { Device, encodeFooter, encodeHeader, Footer, Header } from './schema';
 import { varintSize, WireWriter } from './wire';
 
@@ -19,18 +27,38 @@ export interface WriterInit {
   notes?: string[];
 }
 
+export interface WriterOptions {
+  /** Events per batch (1..65536, default 65536). */
+  batchSize?: number;
+  /**
+   * Batch encoder hook; undefined: the default (native when available, MSIXTRACE_JS_ENCODE=1 for
+   * JavaScript only); null: JavaScript only.
+   */
+  encoder?: EventBatchEncoder | null;
+}
+
+export type { EventBatchEncoder };
+
 export class TraceWriter {
-  readonly batch: EventBatch;
+  /** The batch being filled (one of two when batches are encoded on another thread). */
+  batch: EventBatch;
+  private spare: EventBatch | null = null;
+  private pending: { b: EventBatch; body: WireWriter } | null = null;
+  private spareBody: WireWriter | null = null;
   readonly header: Header;
   private readonly file: AtomicFile;
-  private readonly encoder = new BatchEncoder();
+  private readonly reference = new BatchEncoder();
+  private readonly encoder: EventBatchEncoder | null;
   private readonly body = new WireWriter(4 << 20);
   private readonly frame = new WireWriter(32);
   private readonly limit: number;
   events = 0;
   batches = 0;
 
-  constructor(target: string, init: WriterInit, batchSize = MAX_BATCH) {
+  /** batchSize as a number is the older form of { batchSize }. */
+  constructor(target: string, init: WriterInit, options: WriterOptions | number = {}) {
+    const opts = typeof options === 'number' ? { batchSize: options } : options;
+    const batchSize = opts.batchSize ?? MAX_BATCH;
     this.header = {
       formatVersion: FORMAT_VERSION,
       toolVersion: TOOL_VERSION,
@@ -50,6 +78,7 @@ export class TraceWriter {
       this.file.abort();
       throw e;
     }
+    this.encoder = opts.encoder === undefined ? defaultEncoder() : opts.encoder;
   }
 
   get batchLimit(): number {
@@ -80,21 +109,65 @@ export class TraceWriter {
     if (this.batch.n >= this.limit) this.flush();
   }
 
-  /** Writes out the pending events of this.batch (callers that fill this.batch directly flush at `batchLimit`). */
+  /**
+   * Writes out the pending events of this.batch (callers that fill this.batch directly flush at
+   * `batchLimit`, then take this.batch again: it may be the other batch now).
+   */
   flush(): void {
-    if (this.batch.n > 0) this.writeBatch(this.batch);
-    this.batch.clear();
+    const b = this.batch;
+    if (b.n === 0) return;
+    const enc = this.encoder;
+    if (enc?.start && b.n >= NATIVE_MIN_EVENTS) {
+      this.settle();
+      const body = (this.spareBody ??= new WireWriter(4 << 20));
+      body.reset();
+      if (enc.start(b, body, this.header.devices.length)) {
+        this.pending = { b, body };
+        this.events += b.n;
+        this.batches++;
+        this.batch = (this.spare ??= new EventBatch(this.limit));
+        this.spare = b;
+        this.batch.clear();
+        return;
+      }
+    }
+    this.writeBatch(b);
+    b.clear();
+  }
+
+  /** Waits for the batch being encoded on the other thread and writes its packet. */
+  private settle(): void {
+    const p = this.pending;
+    if (p === null) return;
+    this.pending = null;
+    if (!this.encoder?.finish?.()) {
+      // Declined (or failed): the reference encoder checks it and says what is wrong.
+      this.events -= p.b.n;
+      this.batches--;
+      this.encodeInto(p.b, p.body, false);
+      this.events += p.b.n;
+      this.batches++;
+    }
+    this.packet(PACKET_EVENTS, p.body.buf, p.body.pos);
+    p.b.clear();
+  }
+
+  private encodeInto(b: EventBatch, body: WireWriter, hook: boolean): void {
+    const ndev = this.header.devices.length;
+    body.reset();
+    if (hook && this.encoder?.encode(b, body, ndev)) return;
+    for (let i = 0; i < b.n; i++) {
+      if (b.device[i] >= ndev) throw new Error(`internal: event names device ${b.device[i]}, header has ${ndev}`);
+    }
+    body.reset();
+    this.reference.encode(b, body);
   }
 
   /** Writes any batch of at most 65536 events as one packet. */
   writeBatch(b: EventBatch): void {
     if (b.n === 0) return;
-    const ndev = this.header.devices.length;
-    for (let i = 0; i < b.n; i++) {
-      if (b.device[i] >= ndev) throw new Error(`internal: event names device ${b.device[i]}, header has ${ndev}`);
-    }
-    this.body.reset();
-    this.encoder.encode(b, this.body);
+    this.settle();
+    this.encodeInto(b, this.body, true);
     this.packet(PACKET_EVENTS, this.body.buf, this.body.pos);
     this.events += b.n;
     this.batches++;
@@ -103,6 +176,7 @@ export class TraceWriter {
   /** Writes the footer and renames the file into place. */
   finish(extra: Partial<Footer> = {}): Footer {
     this.flush();
+    this.settle();
     const footer: Footer = {
       events: this.events, batches: this.batches, interrupted: false, sourceLines: 0, sourceLostEvents: 0, ...extra,
     };
@@ -112,11 +186,14 @@ export class TraceWriter {
     } catch (e) {
       this.file.abort();
       throw e;
+    } finally {
+      this.encoder?.close();
     }
     return footer;
   }
 
   abort(): void {
+    this.encoder?.close();
     this.file.abort();
   }
 }
