@@ -12,7 +12,7 @@ import { ModelRun, StartState } from './model';
 import { Cost, costOf } from './cost';
 import * as os from 'os';
 import { UserError } from '../errors';
-import { BatchDecoder, feedMany, NativePipeline, pointerTable } from '../native/decode';
+import { feedMany, NativePipeline, pointerTable } from '../native/decode';
 
 export type GroupBy = 'field' | 'entry' | 'guest' | 'vcpu';
 
@@ -94,13 +94,10 @@ export function replayTrace(file: string, opts: ReplayOptions): TraceReplay {
     // the cores. With them, JS walks the decisions of each model in turn.
     const cpus = Math.max(1, typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length);
     const threads = Math.min(runs.length, cpus);
-    // The reader's decoder is private to it; the pipeline takes its place only where the native
-    // decoder is in use (not under MSIXTRACE_JS_DECODE=1 or a library without it).
-    const slot = reader as unknown as { decoder: BatchDecoder | null };
-    if (!needDecisions && slot.decoder) {
+    if (!needDecisions && reader.nativeDecoding) {
       // All the cores: this thread decodes while min(cpus - 1, models) workers feed.
       pipe = NativePipeline.create(runs.map((r) => r.handle), geometry.length, cpus);
-      if (pipe) slot.decoder = pipe;
+      if (pipe) reader.useDecoder(pipe);
     }
     const table = !pipe && !needDecisions && runs.length > 1 && threads > 1 ? pointerTable(runs.map((r) => r.handle)) : null;
     for (const b of reader.batches()) {

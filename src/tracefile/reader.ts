@@ -9,7 +9,7 @@ import { EventBatch } from '../events';
 import { UserError } from '../errors';
 import { FORMAT_VERSION } from '../version';
 import { displayName, isStdin } from '../util/stdin';
-import { DecodeError, NativeDecoder } from '../native/decode';
+import { BatchDecoder, DecodeError, NativeDecoder } from '../native/decode';
 import { decodeBatch, MAX_BATCH } from './batch-codec';
 import { decodeFooter, decodeHeader, Footer, Header } from './schema';
 import { WireError } from './wire';
@@ -69,7 +69,7 @@ export class TraceReader {
   private winLen = 0;
   private eof = false;
   private pos = 0; // file offset of the next packet
-  private readonly decoder: NativeDecoder | null;
+  private decoder: BatchDecoder | null;
 
   constructor(file: string, private readonly opts: ReadOptions = {}) {
     this.file = displayName(file);
@@ -101,6 +101,20 @@ export class TraceReader {
     }
     if (header.formatVersion < 1) throw this.error(firstAt, 'not a .msixtrace file (no format version in header)');
     this.header = header;
+  }
+
+  /** Whether batches are decoded natively (not under MSIXTRACE_JS_DECODE=1 or without the library). */
+  get nativeDecoding(): boolean {
+    return this.decoder !== null;
+  }
+
+  /**
+   * Hands the native decoding of every following batch to another decoder, e.g. the replay
+   * pipeline, which decodes and feeds the models in one call (only where decoding is native).
+   */
+  useDecoder(d: BatchDecoder): void {
+    if (!this.decoder) throw new Error('internal: useDecoder() on a reader that decodes in JS');
+    this.decoder = d;
   }
 
   error(byte: number, what: string): UserError {
