@@ -14,28 +14,16 @@ const assert = require('node:assert/strict');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { spawn } = require('child_process');
+const { runCli } = require('./helpers/cli');
 const { capture } = require('../dist/capture/capture.js');
 const { TraceReader } = require('../dist/tracefile/reader.js');
 
-const BIN = path.resolve(__dirname, '..', 'bin', 'msixtrace');
 const BAD = path.join(__dirname, 'bad-inputs');
 const LSPCI_2048 = path.join(BAD, 'lspci-2048.txt'); // table 0xfe000000 (2048 entries), PBA 0xfe008000
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'msx-rel-capture-'));
 process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
 
-function run(args, input) {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: tmp });
-    const out = [];
-    const err = [];
-    child.stdout.on('data', (d) => out.push(d));
-    child.stderr.on('data', (d) => err.push(d));
-    child.on('close', (code) => resolve({ code, out: Buffer.concat(out).toString(), err: Buffer.concat(err).toString() }));
-    child.stdin.on('error', () => {});
-    child.stdin.end(input ?? '');
-  });
-}
+const run = (args, input) => runCli(args, { input, cwd: tmp });
 
 const esc = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const write = (name, data) => { const f = path.join(tmp, name); fs.writeFileSync(f, data); return f; };

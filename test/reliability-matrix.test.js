@@ -23,31 +23,19 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const zlib = require('zlib');
-const { spawn } = require('child_process');
+const { runCli } = require('./helpers/cli');
 const protobuf = require('protobufjs');
 const { TraceWriter } = require('../dist/tracefile/writer.js');
 const { device } = require('../dist/tracefile/schema.js');
 
 const ROOT = path.resolve(__dirname, '..');
-const BIN = path.join(ROOT, 'bin', 'msixtrace');
 const BAD = path.join(__dirname, 'bad-inputs');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'msx-rel-matrix-'));
 process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
 
 // ---- running the CLI -----------------------------------------------------------------------------
 
-function run(args, { input, cwd } = {}) {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: cwd ?? tmp, stdio: ['pipe', 'pipe', 'pipe'] });
-    const out = [];
-    const err = [];
-    child.stdout.on('data', (d) => out.push(d));
-    child.stderr.on('data', (d) => err.push(d));
-    child.on('close', (code) => resolve({ code, out: Buffer.concat(out).toString(), err: Buffer.concat(err).toString() }));
-    child.stdin.on('error', () => {});
-    child.stdin.end(input ?? '');
-  });
-}
+const run = (args, { input, cwd } = {}) => runCli(args, { input, cwd: cwd ?? tmp });
 
 /** Limits how many CLIs run at once (each loads the native models). */
 function pool(n) {
