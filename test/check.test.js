@@ -3,18 +3,14 @@ const assert = require('node:assert/strict');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { spawnSync } = require('child_process');
+const { runCliSync } = require('./helpers/cli');
 const { TraceWriter } = require('../dist/tracefile/writer.js');
 const { device } = require('../dist/tracefile/schema.js');
 
-const BIN = path.resolve(__dirname, '..', 'bin', 'msixtrace');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'msx-check-'));
 process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
 
-function run(args) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const run = (args) => runCliSync(args);
 
 // Linux 5.15+ request_irq of entry 0 then mask + flush read of table offset 0 (spec A.7).
 const trace = path.join(tmp, 'guest.msixtrace');

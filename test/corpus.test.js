@@ -6,18 +6,15 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { spawnSync } = require('child_process');
+const { runCliSync } = require('./helpers/cli');
 
 const ROOT = path.resolve(__dirname, '..');
-const BIN = path.join(ROOT, 'bin', 'msixtrace');
 const TRACES = path.join(ROOT, 'traces');
 const recordings = fs.readdirSync(TRACES).filter((d) => fs.existsSync(path.join(TRACES, d, 'trace-msix.log'))).sort();
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'msx-corpus-'));
 process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
 
-function run(args) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const run = (args) => runCliSync(args);
 
 test('the corpus holds at least three real recordings besides e1000e', () => {
   assert.ok(recordings.length >= 3, recordings.join(', '));

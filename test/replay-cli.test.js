@@ -3,18 +3,14 @@ const assert = require('node:assert/strict');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { spawnSync } = require('child_process');
+const { runCliSync } = require('./helpers/cli');
 const { TraceWriter } = require('../dist/tracefile/writer.js');
 const { device } = require('../dist/tracefile/schema.js');
 
-const BIN = path.resolve(__dirname, '..', 'bin', 'msixtrace');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'msx-replay-'));
 process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
 
-function run(args) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const run = (args) => runCliSync(args);
 
 // Two guests; guest 7 on vCPUs 0/1, guest 8 on vCPU 2; one PBA read; over 2.5 s.
 const trace = path.join(tmp, 'two.msixtrace');

@@ -1,6 +1,6 @@
 // Runs the msixtrace CLI in a child process and collects its exit code, stdout and stderr.
 const path = require('path');
-const { spawn } = require('child_process');
+const { spawn, spawnSync } = require('child_process');
 
 const BIN = path.resolve(__dirname, '..', '..', 'bin', 'msixtrace');
 
@@ -17,4 +17,10 @@ function runCli(args, { input, cwd } = {}) {
   });
 }
 
-module.exports = { BIN, runCli };
+/** The same, synchronously; input may be a string or Buffer for stdin. */
+function runCliSync(args, { input, cwd } = {}) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { input, cwd, encoding: 'utf8', maxBuffer: 64 << 20 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+module.exports = { BIN, runCli, runCliSync };
