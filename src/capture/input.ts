@@ -5,6 +5,7 @@ import * as fs from 'fs';
 import { Readable } from 'stream';
 import * as zlib from 'zlib';
 import { UserError } from '../errors';
+import { alignedBuffers } from '../util/aligned';
 import { displayName, isStdin } from '../util/stdin';
 
 const FILE_CHUNK = 1 << 20;
@@ -12,23 +13,6 @@ const FILE_CHUNK = 1 << 20;
 // larger chunks cut the per-chunk cost (a read request, a promise, an ffi call: ~0.1 ms each).
 const ALIGNED_CHUNK = Number(process.env.MSIXTRACE_READ_CHUNK) || 4 << 20;
 const GUNZIP_CHUNK = 1 << 18;
-
-/**
- * Two read buffers whose addresses are page-aligned. The kernel copies file data to a 64-byte
- * aligned destination up to 5x faster than to malloc's usual 16 mod 64 address (which is what
- * Buffer.allocUnsafeSlow gives on glibc): 532 MB read in 1 MiB chunks took ~0.35 s of read()
- * time into a Buffer and ~0.07 s into an aligned buffer on the benchmark machine (AMD EPYC), which
- * was most of the gap to grep on a sparse log. WebAssembly memory is page-aligned by construction
- * and needs no native code; without WebAssembly (--jitless) plain Buffers are used.
- */
-function alignedPair(size: number): [Buffer, Buffer] {
-  try {
-    const mem = new WebAssembly.Memory({ initial: Math.ceil((2 * size) / 65536) });
-    return [Buffer.from(mem.buffer, 0, size), Buffer.from(mem.buffer, size, size)];
-  } catch {
-    return [Buffer.allocUnsafeSlow(size), Buffer.allocUnsafeSlow(size)];
-  }
-}
 
 export class InputStream {
   readonly name: string;
@@ -115,10 +99,10 @@ export class InputStream {
   /** A plain file's chunks, the next one always being read while the current one is used. */
   private async *fileChunks(fd: number): AsyncGenerator<Buffer> {
     // Fresh buffers while the consumer may hold chunks; the aligned pair once it reuses them.
-    let pair: [Buffer, Buffer] | null = null;
+    let pair: Buffer[] | null = null;
     const next = (i: number): Buffer => {
       if (!this.reuseBuffers || this.gzip) return Buffer.allocUnsafeSlow(FILE_CHUNK);
-      return (pair ??= alignedPair(ALIGNED_CHUNK))[i];
+      return (pair ??= alignedBuffers(ALIGNED_CHUNK, 2))[i];
     };
     let i = 0;
     let cur = next(i);

@@ -4,20 +4,26 @@
 import type { Argv } from 'yargs';
 import { FORMAT_CHOICES, FormatChoice } from '../capture/format';
 import { UserError } from '../errors';
+import { declare, VerbOptions } from './options';
 
 export const command = 'capture <log...>';
 export const describe = 'read trace logs (QEMU log/simpletrace, KVM ftrace, trace-cmd, perf script, mmiotrace, xenalyze) into a .msixtrace file';
 
+export const options: VerbOptions = {
+  positional: { name: 'log', array: true, describe: 'trace logs (.gz read transparently; - for stdin)' },
+  options: {
+    format: { alias: 'f', choices: FORMAT_CHOICES, default: 'auto' as FormatChoice, describe: 'log format (auto: from the first lines, or the simpletrace magic)' },
+    lspci: { type: 'string', describe: 'guest `lspci -vv` output: geometry of every MSI-X device' },
+    table: { type: 'string', describe: 'one device\'s MSI-X table as GPA:ENTRIES (hex address), instead of --lspci' },
+    pba: { type: 'string', describe: 'that device\'s PBA address (hex), with --table' },
+    guest: { type: 'number', describe: 'VM id to record (default: the pid the log gives, else 0)' },
+    output: { alias: 'o', type: 'string', demandOption: true, describe: 'the .msixtrace file to write (replaced only when capture succeeds)' },
+    strict: { type: 'boolean', default: false, describe: 'fail (exit 2) at the first malformed line or MSI-X access outside the geometry' },
+  },
+};
+
 export function builder(y: Argv): Argv {
-  return y
-    .positional('log', { type: 'string', array: true, describe: 'trace logs (.gz read transparently; - for stdin)' })
-    .option('format', { alias: 'f', choices: FORMAT_CHOICES, default: 'auto' as FormatChoice, describe: 'log format (auto: from the first lines, or the simpletrace magic)' })
-    .option('lspci', { type: 'string', describe: 'guest `lspci -vv` output: geometry of every MSI-X device' })
-    .option('table', { type: 'string', describe: 'one device\'s MSI-X table as GPA:ENTRIES (hex address), instead of --lspci' })
-    .option('pba', { type: 'string', describe: 'that device\'s PBA address (hex), with --table' })
-    .option('guest', { type: 'number', describe: 'VM id to record (default: the pid the log gives, else 0)' })
-    .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'the .msixtrace file to write (replaced only when capture succeeds)' })
-    .option('strict', { type: 'boolean', default: false, describe: 'fail (exit 2) at the first malformed line or MSI-X access outside the geometry' })
+  return declare(y, options)
     .example('$0 capture trace.log --lspci lspci-vv.txt -o t.msixtrace', 'QEMU -trace log + the guest\'s lspci -vv')
     .example('$0 capture trace-full.log.gz --lspci lspci-vv.txt -o t.msixtrace', 'a full unfiltered log, gzipped')
     .example('$0 capture trace-12345 -f qemu-simpletrace --table 0xfebc0000:5 --pba 0xfebc2000 -o t.msixtrace', 'QEMU simple backend, geometry by hand')
@@ -25,56 +31,6 @@ export function builder(y: Argv): Argv {
     .epilog('Exit status: 0 written (also after one Ctrl-C: the footer then says interrupted), 2 bad input or usage. '
       + 'The summary on stderr lists lines read, accesses kept per device and region, lines skipped and why, '
       + 'malformed lines with their first line numbers, and events the tracer reported lost.');
-}
-
-// The options of builder() as fastArgs() knows them (keep both in step).
-const FAST_OPTIONS: Record<string, { key: string; kind: 'string' | 'number' | 'boolean' | 'format' }> = {
-  '--format': { key: 'format', kind: 'format' }, '-f': { key: 'format', kind: 'format' },
-  '--lspci': { key: 'lspci', kind: 'string' }, '--table': { key: 'table', kind: 'string' }, '--pba': { key: 'pba', kind: 'string' },
-  '--guest': { key: 'guest', kind: 'number' }, '--output': { key: 'output', kind: 'string' }, '-o': { key: 'output', kind: 'string' },
-  '--strict': { key: 'strict', kind: 'boolean' },
-};
-
-/**
- * The handler's arguments for a plain `capture` command line (argv[0] is 'capture', '-' already
- * mapped to the stdin path) without building the yargs parser, which costs ~80 ms of start-up
- * (src/cli/main.ts). Only unambiguous lines are taken: known options given once as `--opt value`,
- * `--opt=value` or `-o value`, a known format, an integer --guest, --output and at least one log.
- * Anything else (help, unknown or repeated options, --no-*, `--`, missing arguments, bad values)
- * returns null and goes through yargs, which gives the same result or the usual error.
- */
-export function fastArgs(argv: string[]): Record<string, unknown> | null {
-  if (argv[0] !== 'capture') return null;
-  const out: Record<string, unknown> = { log: [] as string[] };
-  for (let i = 1; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith('-')) {
-      (out.log as string[]).push(a);
-      continue;
-    }
-    const eq = a.startsWith('--') ? a.indexOf('=') : -1;
-    const name = eq > 0 ? a.slice(0, eq) : a;
-    const opt = FAST_OPTIONS[name];
-    if (!opt || out[opt.key] !== undefined) return null;
-    if (opt.kind === 'boolean') {
-      if (eq > 0) return null;
-      out[opt.key] = true;
-      continue;
-    }
-    const v = eq > 0 ? a.slice(eq + 1) : argv[++i];
-    if (v === undefined || v === '' || v.startsWith('-')) return null;
-    if (opt.kind === 'format' && !(FORMAT_CHOICES as readonly string[]).includes(v)) return null;
-    if (opt.kind === 'number') {
-      if (!/^[0-9]{1,9}$/.test(v)) return null;
-      out[opt.key] = Number(v);
-    } else {
-      out[opt.key] = v;
-    }
-  }
-  if ((out.log as string[]).length === 0 || out.output === undefined) return null;
-  out.format ??= 'auto';
-  out.strict ??= false;
-  return out;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

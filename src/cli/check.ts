@@ -11,19 +11,25 @@ import { StartState } from '../replay/model';
 import { writeFileAtomic } from '../util/atomic';
 import { Out } from '../util/out';
 import { expandModels } from './replay';
+import { declare, VerbOptions } from './options';
 
 export const command = 'check <trace...>';
 export const describe = 'regression gate: replay recorded traces and compare every per-field count with a baseline';
+export const options: VerbOptions = {
+  positional: { name: 'trace', array: true, describe: '.msixtrace files' },
+  options: {
+    baseline: { type: 'string', demandOption: true, describe: 'baseline JSON file (names the models and start state)' },
+    update: { type: 'boolean', default: false, describe: 'accept the current counts: rewrite the baseline atomically' },
+    model: { alias: 'm', type: 'string', array: true, describe: 'with --update: the models to record (default: the baseline\'s, or all)' },
+    start: { choices: ['cold', 'warm'] as const, describe: 'with --update: start state to record (default: the baseline\'s, or cold)' },
+    tolerance: { type: 'string', describe: 'allowed difference per count: N (absolute) or N% (of the expected count)' },
+    format: { choices: ['text', 'json'] as const, default: 'text' },
+    junit: { type: 'string', describe: 'also write JUnit XML to this file' },
+  },
+};
+
 export function builder(y: Argv): Argv {
-  return y
-    .positional('trace', { type: 'string', array: true, describe: '.msixtrace files' })
-    .option('baseline', { type: 'string', demandOption: true, describe: 'baseline JSON file (names the models and start state)' })
-    .option('update', { type: 'boolean', default: false, describe: 'accept the current counts: rewrite the baseline atomically' })
-    .option('model', { alias: 'm', type: 'string', array: true, describe: 'with --update: the models to record (default: the baseline\'s, or all)' })
-    .option('start', { choices: ['cold', 'warm'] as const, describe: 'with --update: start state to record (default: the baseline\'s, or cold)' })
-    .option('tolerance', { type: 'string', describe: 'allowed difference per count: N (absolute) or N% (of the expected count)' })
-    .option('format', { choices: ['text', 'json'] as const, default: 'text' })
-    .option('junit', { type: 'string', describe: 'also write JUnit XML to this file' })
+  return declare(y, options)
     .example('$0 check traces/*/trace.msixtrace --baseline traces/baseline.json', 'gate the corpus')
     .example('$0 check new.msixtrace --baseline traces/baseline.json --update', 'accept new counts')
     .example('$0 check t.msixtrace --baseline b.json --format json --junit report.xml', 'for CI systems');

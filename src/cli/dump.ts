@@ -5,6 +5,7 @@ import { Header } from '../tracefile/schema';
 import { UserError } from '../errors';
 import { Out } from '../util/out';
 import { isStdin, renameSpool, spoolStdin } from '../util/stdin';
+import { declare, VerbOptions } from './options';
 
 /**
  * Reads the whole trace once without printing (every batch and the footer checked), so that a damaged
@@ -96,12 +97,17 @@ function print(file: string, format: 'ndjson' | 'csv', header: boolean, salvage:
 
 export const command = 'dump <trace>';
 export const describe = 'print the events of a .msixtrace file (NDJSON or CSV) or its header (JSON)';
+export const options: VerbOptions = {
+  positional: { name: 'trace', describe: '.msixtrace file (- for stdin)' },
+  options: {
+    format: { choices: ['ndjson', 'csv'] as const, default: 'ndjson', describe: 'event output format' },
+    header: { type: 'boolean', default: false, describe: 'print the header (devices, geometry, source) as one JSON object' },
+    salvage: { type: 'boolean', default: false, describe: 'on a damaged file, print the complete batches before the damage' },
+  },
+};
+
 export function builder(y: Argv): Argv {
-  return y
-    .positional('trace', { type: 'string', describe: '.msixtrace file (- for stdin)' })
-    .option('format', { choices: ['ndjson', 'csv'] as const, default: 'ndjson', describe: 'event output format' })
-    .option('header', { type: 'boolean', default: false, describe: 'print the header (devices, geometry, source) as one JSON object' })
-    .option('salvage', { type: 'boolean', default: false, describe: 'on a damaged file, print the complete batches before the damage' })
+  return declare(y, options)
     .example('$0 dump traces/qemu-7.2-linux-6.1-e1000e/trace.msixtrace | head -3', 'first events as NDJSON')
     .example('$0 dump t.msixtrace --format csv > events.csv', 'CSV for pandas or DuckDB')
     .example('$0 dump t.msixtrace --header | jq .devices', 'device geometry');

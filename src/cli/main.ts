@@ -6,19 +6,23 @@
 // hidden stubs that keep strict mode happy. Without a known verb (top-level --help, a typo,
 // `completion`) every verb module is loaded, so help, suggestions and completion list them all.
 //
-// A plain `capture` command line skips yargs altogether (loading and running it cost ~80 ms, a
-// quarter of a small capture): src/cli/capture.ts fastArgs() takes the unambiguous lines and hands
-// anything else (help, errors, unusual forms) to yargs. MSIXTRACE_CLI_YARGS=1 always uses yargs.
+// A plain command line skips yargs altogether (loading and building it costs ~40-80 ms, a quarter
+// of a small capture and more than the work of a 10 M-event replay): each verb's option table is
+// read by src/cli/options.ts parseDirect(), which hands anything unusual (help, errors, rare forms)
+// to yargs. MSIXTRACE_CLI_YARGS=1 always uses yargs.
 import type { Argv, CommandModule } from 'yargs';
 import { UserError } from '../errors';
+import { parseDirect, VerbOptions } from './options';
 import { STDIN_PATH } from '../util/stdin';
 
 // Help order. Each module is ./<verb> and its `command` starts with the verb.
 const VERBS = ['capture', 'replay', 'report', 'check', 'dump', 'models', 'synth'] as const;
 
-function load(verb: string): CommandModule {
+type VerbModule = CommandModule & { options: VerbOptions };
+
+function load(verb: string): VerbModule {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
-  return require(`./${verb}`) as CommandModule;
+  return require(`./${verb}`) as VerbModule;
 }
 
 /** The verb a command line names: its first non-option word, when that is a verb. */
@@ -51,11 +55,11 @@ async function guarded(run: () => Promise<unknown>): Promise<void> {
 
 export async function main(argv: string[]): Promise<void> {
   const args = argv.map((a) => (a === '-' ? STDIN_PATH : a));
-  if (args[0] === 'capture' && process.env.MSIXTRACE_CLI_YARGS !== '1') {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const cap = require('./capture') as typeof import('./capture');
-    const fast = cap.fastArgs(args);
-    if (fast) return guarded(() => cap.handler(fast));
+  const verb = verbOf(args);
+  if (verb !== null && args[0] === verb && process.env.MSIXTRACE_CLI_YARGS !== '1') {
+    const mod = load(verb);
+    const direct = parseDirect(args, verb, mod.options);
+    if (direct) return guarded(async () => mod.handler(direct as never));
   }
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const yargs = require('yargs') as (args: string[]) => Argv;

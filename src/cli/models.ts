@@ -3,12 +3,18 @@ import type { Argv } from 'yargs';
 import { CATALOG } from '../replay/catalog';
 import { modelNames } from '../replay/model';
 import { Out } from '../util/out';
+import { declare, VerbOptions } from './options';
 
 export const command = 'models';
 export const describe = 'list the interception models: name, Xen releases, commit ids, behaviour';
+export const options: VerbOptions = {
+  options: {
+    format: { choices: ['table', 'json', 'markdown'] as const, default: 'table' },
+  },
+};
+
 export function builder(y: Argv): Argv {
-  return y
-    .option('format', { choices: ['table', 'json', 'markdown'] as const, default: 'table' })
+  return declare(y, options)
     .example('$0 models', 'one line per model')
     .example('$0 models --format markdown', 'the README model table');
 }

@@ -13,6 +13,7 @@ import { parseDuration } from '../util/duration';
 import { Out, Progress } from '../util/out';
 import { isStdin, renameSpool, spoolStdin } from '../util/stdin';
 import { TraceReader } from '../tracefile/reader';
+import { declare, VerbOptions } from './options';
 
 /** -m values: names, aliases, comma lists and 'all'; order kept, duplicates dropped. */
 export function expandModels(list: string[] | string | undefined): string[] {
@@ -40,18 +41,23 @@ function explainLine(trace: string, model: string, b: EventBatch, i: number, d: 
 
 export const command = 'replay <trace...>';
 export const describe = 'drive traces through interception models: absorbed vs forwarded, per field, entry, guest, vCPU';
+export const options: VerbOptions = {
+  positional: { name: 'trace', array: true, describe: '.msixtrace files' },
+  options: {
+    model: { alias: 'm', type: 'string', array: true, default: ['all'], describe: 'models (msixtrace models), comma lists, or all' },
+    start: { choices: ['cold', 'warm'] as const, default: 'cold', describe: 'cold: trace starts before the driver set the device up; warm: mid-run (registered, every entry bound)' },
+    format: { choices: ['table', 'json', 'ndjson', 'csv'] as const, default: 'table' },
+    by: { choices: ['field', 'entry', 'guest', 'vcpu'] as const, describe: 'break the counts down by table field, entry (device:entry), guest or guest:vcpu' },
+    interval: { type: 'string', describe: 'absorbed/forwarded per time bucket, e.g. 100ms, 1s' },
+    cost: { type: 'string', describe: `estimate device-model CPU: forward=US,absorb=US (assumed defaults forward=${DEFAULT_FORWARD_US},absorb=${DEFAULT_ABSORB_US}: see README "Cost model")` },
+    explain: { type: 'boolean', default: false, describe: 'NDJSON, one line per event per model: the access, the outcome and the reason in words' },
+    'xen34-mod-quirk': { type: 'boolean', default: false, describe: 'xen-3.4: the 3.4.0 "%" entry index quirk (every dword vector_ctrl write absorbed)' },
+    salvage: { type: 'boolean', default: false, describe: 'replay the complete batches of a damaged trace' },
+  },
+};
+
 export function builder(y: Argv): Argv {
-  return y
-    .positional('trace', { type: 'string', array: true, describe: '.msixtrace files' })
-    .option('model', { alias: 'm', type: 'string', array: true, default: ['all'], describe: 'models (msixtrace models), comma lists, or all' })
-    .option('start', { choices: ['cold', 'warm'] as const, default: 'cold', describe: 'cold: trace starts before the driver set the device up; warm: mid-run (registered, every entry bound)' })
-    .option('format', { choices: ['table', 'json', 'ndjson', 'csv'] as const, default: 'table' })
-    .option('by', { choices: ['field', 'entry', 'guest', 'vcpu'] as const, describe: 'break the counts down by table field, entry (device:entry), guest or guest:vcpu' })
-    .option('interval', { type: 'string', describe: 'absorbed/forwarded per time bucket, e.g. 100ms, 1s' })
-    .option('cost', { type: 'string', describe: `estimate device-model CPU: forward=US,absorb=US (assumed defaults forward=${DEFAULT_FORWARD_US},absorb=${DEFAULT_ABSORB_US}: see README "Cost model")` })
-    .option('explain', { type: 'boolean', default: false, describe: 'NDJSON, one line per event per model: the access, the outcome and the reason in words' })
-    .option('xen34-mod-quirk', { type: 'boolean', default: false, describe: 'xen-3.4: the 3.4.0 "%" entry index quirk (every dword vector_ctrl write absorbed)' })
-    .option('salvage', { type: 'boolean', default: false, describe: 'replay the complete batches of a damaged trace' })
+  return declare(y, options)
     .example('$0 replay t.msixtrace', 'every model, one row each')
     .example('$0 replay t.msixtrace -m xen-4.1 -m kvm --by field', 'two models, per field')
     .example('$0 replay t.msixtrace -m all --format json | jq \'.results[] | {model, f: .totals.read.forwarded}\'', 'to jq')

@@ -14,17 +14,23 @@ import { parseDuration } from '../util/duration';
 import { Progress } from '../util/out';
 import { isStdin } from '../util/stdin';
 import { expandModels } from './replay';
+import { declare, VerbOptions } from './options';
 
 export const command = 'report <trace...>';
 export const describe = 'write a self-contained HTML report: per-model table, timeline, per-field bars, entry heat map, cost';
+export const options: VerbOptions = {
+  positional: { name: 'trace', array: true, describe: '.msixtrace files (- for stdin)' },
+  options: {
+    html: { type: 'string', demandOption: true, requiresArg: true, describe: 'output HTML file (written whole or not at all)' },
+    model: { alias: 'm', type: 'string', array: true, default: ['all'], describe: 'models (msixtrace models), comma lists, or all' },
+    start: { type: 'string', default: 'cold', requiresArg: true, describe: 'cold|warm. cold: trace starts before the driver set the device up; warm: mid-run (registered, every entry bound)' },
+    interval: { type: 'string', default: '1s', describe: 'timeline bucket, e.g. 100ms, 1s' },
+    cost: { type: 'string', describe: `device-model CPU assumptions: forward=US,absorb=US (default forward=${DEFAULT_FORWARD_US},absorb=${DEFAULT_ABSORB_US})` },
+  },
+};
+
 export function builder(y: Argv): Argv {
-  return y
-    .positional('trace', { type: 'string', array: true, describe: '.msixtrace files (- for stdin)' })
-    .option('html', { type: 'string', demandOption: true, requiresArg: true, describe: 'output HTML file (written whole or not at all)' })
-    .option('model', { alias: 'm', type: 'string', array: true, default: ['all'], describe: 'models (msixtrace models), comma lists, or all' })
-    .option('start', { type: 'string', default: 'cold', requiresArg: true, describe: 'cold|warm. cold: trace starts before the driver set the device up; warm: mid-run (registered, every entry bound)' })
-    .option('interval', { type: 'string', default: '1s', describe: 'timeline bucket, e.g. 100ms, 1s' })
-    .option('cost', { type: 'string', describe: `device-model CPU assumptions: forward=US,absorb=US (default forward=${DEFAULT_FORWARD_US},absorb=${DEFAULT_ABSORB_US})` })
+  return declare(y, options)
     .example('$0 report t.msixtrace --html report.html', 'every model, one page')
     .example('$0 report a.msixtrace b.msixtrace -m kvm -m xen-4.7 --interval 100ms --html r.html', 'two traces, two models');
 }

@@ -7,6 +7,7 @@ import { DEVICES, SynthParams } from '../synth/params';
 import { DEFAULTS, scenario, scenarioMarkdown, SCENARIOS, scenarioText } from '../synth/scenarios';
 import { parseDuration } from '../util/duration';
 import { Out, Progress } from '../util/out';
+import { declare, VerbOptions } from './options';
 
 function int(name: string, v: unknown, lo: number, hi: number): number {
   const n = Number(v);
@@ -66,35 +67,36 @@ export function paramsFromArgs(argv: any): { params: SynthParams; scenarioName: 
 
 export const command = 'synth';
 export const describe = 'generate a guest workload per Linux kernel era (or a named scenario) as a .msixtrace file';
+export const options: VerbOptions = {
+  options: {
+    output: { alias: 'o', type: 'string', describe: 'output .msixtrace file (required)' },
+    scenario: { type: 'string', describe: `preset: ${SCENARIOS.map((s) => s.name).join(', ')} (flags below override it)` },
+    'list-scenarios': { type: 'boolean', describe: 'print the presets and their parameters, then exit' },
+    format: { choices: ['text', 'markdown'] as const, default: 'text', describe: 'with --list-scenarios: text or a markdown table' },
+    kernel: { type: 'string', describe: `guest kernel version or era (${ERA_IDS.join(', ')}); e.g. 2.6.29, 2.6.32, 4.19, 5.14, 6.1, 6.17` },
+    guests: { type: 'number', describe: 'number of guests (one device each)' },
+    vcpus: { type: 'number', describe: 'vCPUs per guest' },
+    duration: { type: 'string', describe: 'simulated time, e.g. 10s, 500ms' },
+    seed: { type: 'number', describe: 'PRNG seed: the same seed gives the same events' },
+    device: { choices: Object.keys(DEVICES), describe: 'device geometry and vector names' },
+    entries: { type: 'number', describe: 'MSI-X table size T' },
+    vectors: { type: 'number', describe: 'vectors the driver enables (nvec)' },
+    rate: { type: 'string', describe: 'interrupts/s per vector, comma list in entry order (last value repeats)' },
+    service: { type: 'string', describe: 'hard-IRQ handler time, e.g. 5us' },
+    desched: { type: 'number', describe: 'probability that the vCPU is descheduled inside the handler (causes PENDING rounds)' },
+    'desched-time': { type: 'string', describe: 'mean time a descheduled vCPU waits, e.g. 1ms' },
+    'affinity-rate': { type: 'number', describe: 'affinity changes per second per guest' },
+    'relink-rate': { type: 'number', describe: 'ifdown/ifup cycles per second per guest (free_irq, disable, enable, request_irq)' },
+    setup: { type: 'boolean', describe: 'emit MSI-X enable + request_irq at guest start (--no-setup: the trace starts mid-run)' },
+    teardown: { type: 'boolean', describe: 'emit free_irq + disable at the end' },
+    'start-spread': { type: 'string', describe: 'guests start at random times within this window' },
+    gap: { type: 'string', describe: 'time between the accesses of one sequence (one trapped MMIO), e.g. 2us' },
+    'max-events': { type: 'number', describe: 'stop after this many events' },
+  },
+};
+
 export function builder(y: Argv): Argv {
-  return y
-    .option('output', { alias: 'o', type: 'string', describe: 'output .msixtrace file (required)' })
-    .option('scenario', { type: 'string', describe: `preset: ${SCENARIOS.map((s) => s.name).join(', ')} (flags below override it)` })
-    .option('list-scenarios', { type: 'boolean', describe: 'print the presets and their parameters, then exit' })
-    .option('format', { choices: ['text', 'markdown'] as const, default: 'text', describe: 'with --list-scenarios: text or a markdown table' })
-    .option('kernel', { type: 'string', describe: `guest kernel version or era (${ERA_IDS.join(', ')}); e.g. 2.6.29, 2.6.32, 4.19, 5.14, 6.1, 6.17` })
-    .option('guests', { type: 'number', describe: 'number of guests (one device each)' })
-    .option('vcpus', { type: 'number', describe: 'vCPUs per guest' })
-    .option('duration', { type: 'string', describe: 'simulated time, e.g. 10s, 500ms' })
-    .option('seed', { type: 'number', describe: 'PRNG seed: the same seed gives the same events' })
-    .option('device', { choices: Object.keys(DEVICES), describe: 'device geometry and vector names' })
-    .option('entries', { type: 'number', describe: 'MSI-X table size T' })
-    .option('vectors', { type: 'number', describe: 'vectors the driver enables (nvec)' })
-    .option('rate', { type: 'string', describe: 'interrupts/s per vector, comma list in entry order (last value repeats)' })
-    .option('service', { type: 'string', describe: 'hard-IRQ handler time, e.g. 5us' })
-    .option('desched', { type: 'number', describe: 'probability that the vCPU is descheduled inside the handler (causes PENDING rounds)' })
-    .option('desched-time', { type: 'string', describe: 'mean time a descheduled vCPU waits, e.g. 1ms' })
-    .option('affinity-rate', { type: 'number', describe: 'affinity changes per second per guest' })
-    .option('relink-rate', { type: 'number', describe: 'ifdown/ifup cycles per second per guest (free_irq, disable, enable, request_irq)' })
-    .option('setup', { type: 'boolean', describe: 'emit MSI-X enable + request_irq at guest start (--no-setup: the trace starts mid-run)' })
-    .option('teardown', { type: 'boolean', describe: 'emit free_irq + disable at the end' })
-    .option('start-spread', { type: 'string', describe: 'guests start at random times within this window' })
-    .option('gap', { type: 'string', describe: 'time between the accesses of one sequence (one trapped MMIO), e.g. 2us' })
-    .option('max-events', { type: 'number', describe: 'stop after this many events' })
-    .check((argv) => {
-      if (!argv['list-scenarios'] && !argv.output) throw new UserError('synth needs -o OUT.msixtrace (or --list-scenarios)');
-      return true;
-    })
+  return declare(y, options)
     .example('$0 synth --scenario xen-2010 -o xen2010.msixtrace', 'the 2010 case: 24 guests, 2.6.32, 82599 VFs, 10 s')
     .example('$0 synth --scenario xen-2010 --duration 2s --seed 7 -o short.msixtrace', 'preset with overrides')
     .example('$0 synth --kernel 2.6.29 --guests 4 --duration 1s -o old.msixtrace', 'pre-2.6.30 guests: flush reads of the own Vector Control')
@@ -105,6 +107,7 @@ export function builder(y: Argv): Argv {
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function handler(argv: any): void {
+  if (!argv['list-scenarios'] && !argv.output) throw new UserError('synth needs -o OUT.msixtrace (or --list-scenarios)');
   if (argv['list-scenarios']) {
     const out = new Out();
     out.write(argv.format === 'markdown' ? scenarioMarkdown() : scenarioText());

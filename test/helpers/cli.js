@@ -18,8 +18,8 @@ function runCli(args, { input, cwd } = {}) {
 }
 
 /** The same, synchronously; input may be a string or Buffer for stdin. */
-function runCliSync(args, { input, cwd } = {}) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { input, cwd, encoding: 'utf8', maxBuffer: 64 << 20 });
+function runCliSync(args, { input, cwd, env } = {}) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { input, cwd, env, encoding: 'utf8', maxBuffer: 64 << 20 });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
