@@ -3,41 +3,12 @@
  * and the tests cross-check the two on random batches. Also a parallel multi-model feed. */
 #include <pthread.h>
 #include <string.h>
+#include "crc32.h"
 #include "decode.h"
 
-/* ---- CRC-32 (zlib polynomial 0xEDB88320, reflected), slice-by-8 ------------------------------- */
-static uint32_t crc_table[8][256];
-
-__attribute__((constructor)) static void crc_init(void)
-{
-    for (uint32_t i = 0; i < 256; i++) {
-        uint32_t c = i;
-        for (int k = 0; k < 8; k++)
-            c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-        crc_table[0][i] = c;
-    }
-    for (uint32_t i = 0; i < 256; i++)
-        for (int t = 1; t < 8; t++)
-            crc_table[t][i] = (crc_table[t - 1][i] >> 8) ^ crc_table[0][crc_table[t - 1][i] & 0xff];
-}
-
-MSX_API uint32_t msx_crc32(uint32_t crc, const uint8_t *p, uint32_t len)
-{
-    crc = ~crc;
-    while (len >= 8) {
-        uint32_t a = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-        uint32_t b = (uint32_t)p[4] | (uint32_t)p[5] << 8 | (uint32_t)p[6] << 16 | (uint32_t)p[7] << 24;
-        a ^= crc;
-        crc = crc_table[7][a & 0xff] ^ crc_table[6][(a >> 8) & 0xff] ^ crc_table[5][(a >> 16) & 0xff] ^
-              crc_table[4][a >> 24] ^ crc_table[3][b & 0xff] ^ crc_table[2][(b >> 8) & 0xff] ^
-              crc_table[1][(b >> 16) & 0xff] ^ crc_table[0][b >> 24];
-        p += 8;
-        len -= 8;
-    }
-    while (len--)
-        crc = crc_table[0][(crc ^ *p++) & 0xff] ^ (crc >> 8);
-    return ~crc;
-}
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 /* ---- varints ------------------------------------------------------------------------------------ */
 /* Reads an unsigned varint at *pp (< end); 0 or a negative MSX_DEC_* code. */
@@ -97,8 +68,151 @@ static inline int64_t unzigzag(uint64_t z)
     return (int64_t)(z >> 1) ^ -(int64_t)(z & 1);
 }
 
-/* ---- the decoder -------------------------------------------------------------------------------- */
 #define TS_LIMIT ((int64_t)1 << 53)
+
+/* ---- the event columns -------------------------------------------------------------------------- */
+/* The key and ts columns are one value per event, so they are where decoding spends its time; each
+ * has its own function so the compiler keeps the loop state in registers (inside decode_core the
+ * FAIL stores through info[] forced reloads). Both return 0 or an MSX_DEC_* code with *at set to
+ * the same byte decode_core always reported. */
+
+/* Keys: keyout[i] = the i-th key, every key < d. Runs of 8 one-byte keys in range (the common case:
+ * most batches have under 128 distinct accesses) are checked and widened 8 at a time; any other key
+ * is read alone the general way, so every error names the same byte as before. */
+__attribute__((noinline)) static int keys_column(const uint8_t *q, const uint8_t *qe, uint32_t n, uint32_t d, uint16_t *restrict keyout,
+                       const uint8_t **at)
+{
+#if defined(__SSE2__)
+    /* A byte b < 0x80 is >= d (d < 128) exactly when b + (0x80 - d) sets its top bit; no carry
+     * crosses bytes because b + 0x80 - d <= 0xfe. With d >= 128 every one-byte key is in range. */
+    const uint64_t top = 0x8080808080808080ull;
+    const uint64_t bias = d >= 128 ? 0 : (0x80u - d) * 0x0101010101010101ull;
+    const uint64_t range_top = d >= 128 ? 0 : top;
+    const __m128i zero = _mm_setzero_si128();
+#endif
+    uint32_t i = 0;
+    while (i < n) {
+#if defined(__SSE2__)
+        while (i + 8 <= n && qe - q >= 8) {
+            uint64_t w;
+            memcpy(&w, q, 8);
+            if ((w & top) | ((w + bias) & range_top))
+                break;
+            _mm_storeu_si128((__m128i *)(void *)(keyout + i), _mm_unpacklo_epi8(_mm_cvtsi64_si128((long long)w), zero));
+            q += 8;
+            i += 8;
+        }
+        if (i == n)
+            break;
+#endif
+        uint32_t k;
+        if (q < qe && *q < 0x80) {
+            k = *q++;
+        } else {
+            uint64_t v;
+            int rc;
+            if (q >= qe) {
+                *at = q;
+                return MSX_DEC_FEW;
+            }
+            const uint8_t *kat = q;
+            if ((rc = get_u64_short(&q, qe, &v)) < 0) {
+                *at = q;
+                return rc;
+            }
+            if (v >= d) {
+                *at = kat;
+                return MSX_DEC_KEY;
+            }
+            k = (uint32_t)v;
+        }
+        if (k >= d) {
+            *at = q - 1;
+            return MSX_DEC_KEY;
+        }
+        keyout[i++] = (uint16_t)k;
+    }
+    if (q != qe) {
+        *at = q;
+        return MSX_DEC_MANY;
+    }
+    return 0;
+}
+
+/* ts: the running sum of the ts codes (proto/msixtrace.proto: ts_unit, ts_coarse), every partial sum
+ * within +-2^53 ns; stored in ts[i] unless ts is NULL; the batch's smallest and largest in *lo, *hi. */
+__attribute__((noinline)) static int ts_column(const uint8_t *q, const uint8_t *qe, uint32_t n, uint64_t unit, uint64_t coarse,
+                     double *restrict ts, int64_t *lo, int64_t *hi, const uint8_t **at)
+{
+    const uint64_t mul = coarse ? coarse : 1;
+    /* Products below 2^62 need no overflow checks: unit, mul, unit * mul and the code under 2^31. */
+    const int fast = unit < ((uint64_t)1 << 31) && mul < ((uint64_t)1 << 31) && unit * mul < ((uint64_t)1 << 31);
+    /* With ts_coarse a code's low bit says fine (1: ts_unit steps) or coarse (0: ts_coarse steps). */
+    const unsigned shift = coarse ? 1 : 0;
+    const uint64_t fine_bit = coarse ? 1 : 0;
+    const int64_t step[2] = { (int64_t)(mul * unit), (int64_t)unit };
+    int64_t t = 0, tmin = INT64_MAX, tmax = INT64_MIN;
+    for (uint32_t i = 0; i < n; i++) {
+        const uint8_t *vat = q;
+        uint64_t v;
+        uint32_t w, stop;
+        /* Codes of 1, 2 and 3 bytes mix unpredictably (short and long gaps), so they are read
+         * without a branch on their length: the first byte below 0x80 ends the code. */
+        if (qe - q >= 4 && (memcpy(&w, q, 4), stop = ~w & 0x00808080u) != 0) {
+            const unsigned len = ((unsigned)__builtin_ctz(stop) >> 3) + 1;
+            const uint32_t x = (w & 0x7fu) | ((w >> 1) & 0x3f80u) | ((w >> 2) & 0x1fc000u);
+            v = x & ((1u << (7 * len)) - 1);
+            q += len;
+        } else if (q < qe && *q < 0x80) {
+            v = *q++;
+        } else {
+            int rc;
+            if (q >= qe) {
+                *at = q;
+                return MSX_DEC_FEW;
+            }
+            if ((rc = get_u64_short(&q, qe, &v)) < 0) {
+                *at = q;
+                return rc;
+            }
+        }
+        const int64_t qq = unzigzag(v >> shift);
+        if (fast && v < ((uint64_t)1 << 31)) {
+            t += qq * step[v & fine_bit];
+        } else {
+            const uint64_t k = coarse && !(v & 1) ? coarse : 1;
+            __int128 s = qq;
+            if (s > ((__int128)1 << 54) || s < -((__int128)1 << 54))
+                goto bad_ts;
+            s *= (__int128)k;
+            if (s > ((__int128)1 << 54) || s < -((__int128)1 << 54))
+                goto bad_ts;
+            s *= (__int128)unit;
+            if (s > ((__int128)1 << 54) || s < -((__int128)1 << 54))
+                goto bad_ts;
+            t += (int64_t)s;
+        }
+        if (t > TS_LIMIT || t < -TS_LIMIT)
+            goto bad_ts;
+        if (ts)
+            ts[i] = (double)t;
+        tmin = t < tmin ? t : tmin;
+        tmax = t > tmax ? t : tmax;
+        continue;
+    bad_ts:
+        *at = vat;
+        return MSX_DEC_TS;
+    }
+    if (q != qe) {
+        *at = q;
+        return MSX_DEC_MANY;
+    }
+    *lo = tmin;
+    *hi = tmax;
+    return 0;
+}
+
+/* ---- the decoder -------------------------------------------------------------------------------- */
 
 enum { C_TS, C_KEY, C_GUEST, C_VCPU, C_DEVICE, C_ACCESS, C_OFFSET, C_VALUE, NCOLS };
 static const int8_t col_of_field[13] = { -1, -1, -1, -1, C_TS, C_KEY, -1, C_GUEST, C_VCPU, C_DEVICE, C_ACCESS,
@@ -341,7 +455,11 @@ static int32_t decode_core(const uint8_t *buf, uint32_t start, uint32_t end, uin
         dir[i] = a_ & 1;                                 \
     } while (0)
 
-    if (cs[C_KEY]) {
+    const uint8_t *at = NULL;
+    if (cs[C_KEY] && keyout) {
+        if ((rc = keys_column(cs[C_KEY], ce[C_KEY], n, d, keyout, &at)) < 0)
+            FAIL(rc, at);
+    } else if (cs[C_KEY]) {
         const uint8_t *q = cs[C_KEY], *qe = ce[C_KEY];
         for (uint32_t i = 0; i < n; i++) {
             uint32_t k;
@@ -350,19 +468,16 @@ static int32_t decode_core(const uint8_t *buf, uint32_t start, uint32_t end, uin
             } else {
                 if (q >= qe)
                     FAIL(MSX_DEC_FEW, q);
-                const uint8_t *at = q;
+                const uint8_t *kat = q;
                 if ((rc = get_u64_short(&q, qe, &v)) < 0)
                     FAIL(rc, q);
                 if (v >= d)
-                    FAIL(MSX_DEC_KEY, at);
+                    FAIL(MSX_DEC_KEY, kat);
                 k = (uint32_t)v;
             }
             if (k >= d)
                 FAIL(MSX_DEC_KEY, q - 1);
-            if (keyout)
-                keyout[i] = (uint16_t)k;
-            else
-                SET_EVENT(i, k);
+            SET_EVENT(i, k);
         }
         if (q != qe)
             FAIL(MSX_DEC_MANY, q);
@@ -373,60 +488,10 @@ static int32_t decode_core(const uint8_t *buf, uint32_t start, uint32_t end, uin
             SET_EVENT(i, 0);
     }
 
-    int64_t t = 0, tmin = 0, tmax = 0;
+    int64_t tmin = 0, tmax = 0;
     if (cs[C_TS]) {
-        const uint8_t *q = cs[C_TS], *qe = ce[C_TS];
-        const uint64_t mul = coarse ? coarse : 1;
-        const int fast = unit < ((uint64_t)1 << 31) && mul < ((uint64_t)1 << 31) && unit * mul < ((uint64_t)1 << 31);
-        tmin = INT64_MAX;
-        tmax = INT64_MIN;
-        for (uint32_t i = 0; i < n; i++) {
-            const uint8_t *at = q;
-            if (q < qe && *q < 0x80) {
-                v = *q++;
-            } else {
-                if (q >= qe)
-                    FAIL(MSX_DEC_FEW, q);
-                if ((rc = get_u64_short(&q, qe, &v)) < 0)
-                    FAIL(rc, q);
-            }
-            int64_t qq;
-            uint64_t k;
-            if (!coarse) {
-                qq = unzigzag(v);
-                k = 1;
-            } else if (!(v & 1)) {
-                qq = unzigzag(v >> 1);
-                k = coarse;
-            } else {
-                qq = unzigzag(v >> 1);
-                k = 1;
-            }
-            if (fast && v < ((uint64_t)1 << 31)) {
-                t += qq * (int64_t)k * (int64_t)unit;
-            } else {
-                __int128 s = qq;
-                if (s > ((__int128)1 << 54) || s < -((__int128)1 << 54))
-                    FAIL(MSX_DEC_TS, at);
-                s *= (__int128)k;
-                if (s > ((__int128)1 << 54) || s < -((__int128)1 << 54))
-                    FAIL(MSX_DEC_TS, at);
-                s *= (__int128)unit;
-                if (s > ((__int128)1 << 54) || s < -((__int128)1 << 54))
-                    FAIL(MSX_DEC_TS, at);
-                t += (int64_t)s;
-            }
-            if (t > TS_LIMIT || t < -TS_LIMIT)
-                FAIL(MSX_DEC_TS, at);
-            if (ts)
-                ts[i] = (double)t;
-            if (t < tmin)
-                tmin = t;
-            if (t > tmax)
-                tmax = t;
-        }
-        if (q != qe)
-            FAIL(MSX_DEC_MANY, q);
+        if ((rc = ts_column(cs[C_TS], ce[C_TS], n, unit, coarse, ts, &tmin, &tmax, &at)) < 0)
+            FAIL(rc, at);
     } else if (ts) {
         for (uint32_t i = 0; i < n; i++)
             ts[i] = 0;

@@ -38,8 +38,6 @@ MSX_API uint32_t msx_decode_scratch_size(void);
 MSX_API int32_t msx_decode_batch(const uint8_t *buf, uint32_t start, uint32_t end, uint8_t *out, uint32_t cap,
                                  uint32_t ndev, uint8_t *scratch, uint32_t scratch_len, double *info);
 
-/* CRC-32 (zlib polynomial) of buf[0, len), continuing from crc (0 to start). */
-MSX_API uint32_t msx_crc32(uint32_t crc, const uint8_t *buf, uint32_t len);
 
 /* Feeds one batch to nctx model contexts (ctxs: nctx pointers), split over up to `threads`
  * threads (the contexts are independent). Returns 0, or -1 when any msx_feed failed. */

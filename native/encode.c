@@ -1,6 +1,7 @@
 /* Native EventBatch encoder (see encode.h). Every step mirrors src/tracefile/batch-codec.ts
  * BatchEncoder.encode; the comments name the JS step each block reproduces. */
 #define _POSIX_C_SOURCE 200809L
+#include "crc32.h"
 #include "encode.h"
 
 #include <math.h>
@@ -56,36 +57,6 @@ typedef struct encoder {
 } encoder;
 
 enum { JOB_IDLE = 0, JOB_QUEUED = 1, JOB_DONE = 2, JOB_QUIT = 3 };
-
-/* ---- CRC-32 (zlib's polynomial), slicing by 8 ------------------------------------------------- */
-
-static uint32_t crc_tab[8][256];
-
-__attribute__((constructor)) static void crc_tab_init(void) {
-    for (uint32_t i = 0; i < 256; i++) {
-        uint32_t c = i;
-        for (int k = 0; k < 8; k++) c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
-        crc_tab[0][i] = c;
-    }
-    for (int t = 1; t < 8; t++)
-        for (uint32_t i = 0; i < 256; i++) crc_tab[t][i] = (crc_tab[t - 1][i] >> 8) ^ crc_tab[0][crc_tab[t - 1][i] & 0xff];
-}
-
-static uint32_t crc32_of(const uint8_t *p, size_t len) {
-    uint32_t crc = 0xffffffffu;
-    while (len >= 8) {
-        uint32_t a, b;
-        memcpy(&a, p, 4);
-        memcpy(&b, p + 4, 4);
-        a ^= crc;
-        crc = crc_tab[7][a & 0xff] ^ crc_tab[6][(a >> 8) & 0xff] ^ crc_tab[5][(a >> 16) & 0xff] ^ crc_tab[4][a >> 24] ^
-              crc_tab[3][b & 0xff] ^ crc_tab[2][(b >> 8) & 0xff] ^ crc_tab[1][(b >> 16) & 0xff] ^ crc_tab[0][b >> 24];
-        p += 8;
-        len -= 8;
-    }
-    while (len--) crc = crc_tab[0][(crc ^ *p++) & 0xff] ^ (crc >> 8);
-    return ~crc;
-}
 
 /* ---- wire helpers ------------------------------------------------------------------------------- */
 
@@ -436,7 +407,7 @@ MSX_ENC_API int32_t msx_encode_batch(void *enc, const uint8_t *batch, uint32_t c
     }
     if (any) w = flush_col(w, F_K_VALUE, e->col, c);
 
-    uint32_t crc = crc32_of(out, (size_t)(w - out));
+    uint32_t crc = msx_crc32(0, out, (uint32_t)(w - out));
     w = put_tag(w, F_CRC, 5);
     memcpy(w, &crc, 4); /* little-endian (x86-64, aarch64) */
     w += 4;

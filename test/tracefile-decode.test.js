@@ -7,6 +7,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const zlib = require('zlib');
+const { spawnSync } = require('child_process');
 const { EventBatch } = require('../dist/events.js');
 const { BatchEncoder, decodeBatch } = require('../dist/tracefile/batch-codec.js');
 const { WireWriter } = require('../dist/tracefile/wire.js');
@@ -53,6 +54,14 @@ function randomBatch(rnd, n) {
   return b;
 }
 
+// The checksum ends every EventBatch: field 31, fixed32 (a two-byte tag, 0xfd 0x01) + CRC-32 LE.
+const CRC_TRAILER = 6;
+function withCrc(body) {
+  const t = Buffer.alloc(CRC_TRAILER);
+  t[0] = 0xfd; t[1] = 0x01; t.writeUInt32LE(zlib.crc32(body), 2);
+  return Buffer.concat([body, t]);
+}
+
 const COLS = ['ts', 'valueLo', 'valueHi', 'offset', 'guest', 'vcpu', 'device', 'region', 'size', 'dir'];
 
 function sameBatch(a, b, what) {
@@ -95,14 +104,12 @@ test('damaged batches fail in both decoders (flipped bits with a fixed-up checks
     w.reset();
     enc.encode(src, w);
     const msg = Buffer.from(w.buf.subarray(0, w.pos));
-    const body = msg.subarray(0, msg.length - 5);
+    const body = msg.subarray(0, msg.length - CRC_TRAILER);
     // Damage the body, then recompute the checksum so the structural checks are what is tested.
     const bad = Buffer.from(body);
     const at = Math.floor(rnd() * bad.length);
     bad[at] ^= 1 << Math.floor(rnd() * 8);
-    const crc = Buffer.alloc(5);
-    crc[0] = 0xfd; crc.writeUInt32LE(zlib.crc32(bad), 1);
-    const m2 = Buffer.concat([bad, crc]);
+    const m2 = withCrc(bad);
     let jsErr = null, natErr = null;
     try { decodeBatch(m2, 0, m2.length, 0, a, 3); } catch (e) { jsErr = e; }
     try { nat.decode(m2, 0, m2.length, b, 3); } catch (e) { natErr = e; }
@@ -114,15 +121,86 @@ test('damaged batches fail in both decoders (flipped bits with a fixed-up checks
     assert.throws(() => decodeBatch(cut, 0, cut.length, 0, a, 3));
     assert.throws(() => nat.decode(cut, 0, cut.length, b, 3));
   }
-  assert.ok(both > 50, `${both} failed in both, ${agreeOk} decoded alike`);
+  assert.ok(both > 100 && agreeOk > 100, `${both} failed in both, ${agreeOk} decoded alike`);
 });
 
-test('the native CRC-32 is zlib\'s', { skip }, () => {
-  const rnd = prng(3);
-  for (const len of [0, 1, 7, 8, 9, 63, 1000, 65537]) {
-    const buf = Buffer.alloc(len);
-    for (let i = 0; i < len; i++) buf[i] = Math.floor(rnd() * 256);
-    assert.equal(nativeCrc32(buf), zlib.crc32(buf));
+// The replay pipeline decodes in keys mode (native/decode.c msx_decode_keys: each event's dictionary
+// index, no columns), with its own fast loops for the key and ts columns. It must accept exactly what
+// the column decoder accepts, with the same ts bounds, and fail with the same code at the same byte.
+test('keys mode (the pipeline) and column mode decode alike and fail at the same byte', { skip }, () => {
+  const { NativePipeline } = require('../dist/native/decode.js');
+  const { ModelRun } = require('../dist/replay/model.js');
+  const geometry = [{ tableGpa: 0xfebc0000n, pbaGpa: 0xfebc2000n, entries: 64 }, { tableGpa: 0x800000000n, pbaGpa: null, entries: 64 },
+    { tableGpa: 0x1000n, pbaGpa: null, entries: 300 }];
+  const run = new ModelRun('forward-all', 'cold', geometry, 0);
+  const pipe = NativePipeline.create([run.handle], 3, 1);
+  assert.ok(pipe, 'pipeline');
+  const rnd = prng(99);
+  const enc = new BatchEncoder();
+  const w = new WireWriter();
+  const cols = new EventBatch(65536), keys = new EventBatch(65536);
+  const outcome = (dec, m, out) => {
+    try {
+      dec.decode(m, 0, m.length, out, 3);
+      return { n: out.n, lo: dec.tsMin, hi: dec.tsMax };
+    } catch (e) {
+      return { error: e.message, at: e.offset };
+    }
+  };
+  let failed = 0, ok = 0;
+  try {
+    for (let iter = 0; iter < 600; iter++) {
+      const src = randomBatch(rnd, iter % 3 === 0 ? 1 + Math.floor(rnd() * 5000) : 1 + Math.floor(rnd() * 60));
+      w.reset();
+      enc.encode(src, w);
+      let m = Buffer.from(w.buf.subarray(0, w.pos));
+      if (iter % 4 !== 0) {
+        // Damage one byte of the body (a key, a ts code, a length...) and fix up the checksum.
+        const body = Buffer.from(m.subarray(0, m.length - CRC_TRAILER));
+        body[Math.floor(rnd() * body.length)] ^= 1 << Math.floor(rnd() * 8);
+        m = withCrc(body);
+      }
+      const a = outcome(nat, m, cols), b = outcome(pipe, m, keys);
+      assert.deepEqual(b, a, `iter ${iter}`);
+      if (a.error) failed++; else ok++;
+    }
+  } finally {
+    pipe.destroy();
+    run.close?.();
+  }
+  assert.ok(failed > 100 && ok > 150, `${failed} failed alike, ${ok} decoded alike`);
+});
+
+// native/crc32.c folds with PCLMULQDQ where the CPU has it and uses tables otherwise
+// (MSIXTRACE_CRC_TABLES=1 forces them): both must be zlib's CRC-32 for every length, start address
+// and starting value, especially around the 16- and 64-byte steps of the folding.
+test('the native CRC-32 is zlib\'s, folded and by table', { skip }, () => {
+  const lengths = [0, 1, 7, 8, 9, 15, 16, 17, 31, 32, 48, 63, 64, 65, 79, 80, 95, 96, 127, 128, 129, 143, 191, 192, 255, 256,
+    1000, 4096, 65537, 1 << 20];
+  const script = `
+    const { nativeCrc32 } = require(${JSON.stringify(path.join(__dirname, '..', 'dist', 'native', 'decode.js'))});
+    const zlib = require('zlib');
+    let s = 12345;
+    const rnd = () => { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; return s / 4294967296; };
+    const big = Buffer.alloc((1 << 20) + 64);
+    for (let i = 0; i < big.length; i++) big[i] = Math.floor(rnd() * 256);
+    let checked = 0;
+    for (const len of ${JSON.stringify(lengths)}) {
+      for (const at of [0, 1, 3, 8, 13]) {
+        const buf = big.subarray(at, at + len);
+        for (const start of [0, 0xffffffff, 0x12345678]) {
+          const want = zlib.crc32(buf, start), got = nativeCrc32(buf, start);
+          if (got !== want) throw new Error('len ' + len + ' at ' + at + ' start ' + start + ': ' + got + ' != ' + want);
+          checked++;
+        }
+      }
+    }
+    process.stdout.write(String(checked));
+  `;
+  for (const env of [{}, { MSIXTRACE_CRC_TABLES: '1' }]) {
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, ...env } });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(Number(r.stdout), lengths.length * 15);
   }
 });
 
