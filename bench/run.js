@@ -34,39 +34,39 @@ function machine() {
 const CAPTURE_BOUNDS = `### Capture
 
 Design: capture reads a plain file into two alternating page-aligned 4 MiB buffers (WebAssembly
-memory: one read ahead on the libuv pool while the other is scanned), and once a QEMU log has
-shown region names, a wall clock and its first kept access, \`native/scan.c\` (\`msx_scan_qemu\`)
-takes whole buffers: runs of lines without an 'm..x' pair or NUL are skipped 64 bytes at a time
-(newlines counted with popcount), the other lines are split with SSE2, parsed when they hold
-\`msix\`, classified against the geometry ranges and written straight into the TraceWriter's
-EventBatch. Full batches are encoded by \`native/encode.c\` (byte-identical to the JS
-BatchEncoder, test/tracefile-encode.test.js) on the encoder's own thread while the scan fills the
-writer's second batch. JavaScript runs once per 4 MiB chunk and once per batch, never per line or
-event; any line the C code cannot decide exactly as the JS parser does is handed back to the JS
-parser, so traces and summaries are byte-identical (test/capture-fastpath.test.js). A plain
-\`capture\` command line skips yargs (src/cli/main.ts, src/cli/capture.ts fastArgs), and the
-header/footer are encoded by hand (src/tracefile/schema.ts), so protobufjs is not loaded.
+memory, src/util/aligned.ts: one read ahead on the libuv pool while the other is scanned), and
+once a QEMU log has shown region names, a wall clock and its first kept access, \`native/scan.c\`
+(\`msx_scan_qemu\`) takes whole buffers: runs of lines without an 'm..x' pair or NUL are skipped
+64 bytes at a time (AVX2 where the CPU has it, chosen at run time; newlines counted with popcnt,
+no branch per block), and a line holding \`msix\` in the shape QEMU 6.1+ prints is parsed in one
+pass at fixed places (digit and hex runs found with SSE2, converted 8 digits at a time with SWAR
+multiply-adds, the seconds of the stamp remembered from the line before); every other line goes
+through the general parser. Events are classified against the geometry ranges and written
+straight into the TraceWriter's EventBatch. Full batches are encoded by \`native/encode.c\`
+(byte-identical to the JS BatchEncoder, test/tracefile-encode.test.js) on the encoder's own
+thread while the scan fills the writer's second batch. JavaScript runs once per 4 MiB chunk and
+once per batch, never per line or event; any line the C code cannot decide exactly as the JS
+parser does is handed back to the JS parser, so traces and summaries are byte-identical
+(test/capture-fastpath.test.js). Plain command lines are read from each verb's option table
+without loading yargs (src/cli/options.ts), and the header/footer are encoded by hand
+(src/tracefile/schema.ts), so protobufjs is not loaded either.
 
-What bounds the figures (profiles: \`node --cpu-prof\`, \`perf record\` on a C harness):
-- both logs: start-up, ~0.2 s for the small log, of which node itself is ~0.12-0.14 s (bare
-  \`node -e 0\`); the rest is compiling the capture modules (~25 ms) and, for the large logs,
-  loading ffi-napi for the native library (~30-45 ms). Before this round it was ~0.5 s (yargs
-  ~80 ms, protobufjs parsing the .proto ~100 ms).
-- sparse log: was bounded by read(): Buffers from malloc sit at 16 mod 64, and the kernel copies
-  into such a destination ~5x slower than into an aligned one on this CPU (532 MB in 1 MiB reads:
-  ~0.35 s vs ~0.07 s, measured with dd and a C loop); the aligned buffers fixed that, and 4 MiB
-  chunks cut the per-chunk cost (promise, read request, ffi call with its argument marshalling,
-  GC) by 4x. What remains beyond start-up: the C scan (~0.08 s of CPU for 532 MB standalone,
-  ~0.14 s in the process, where each chunk arrives cache-cold from the reading thread) and the
-  read itself on the pool thread (~0.1 s, overlapped). grep does the same work in one tight loop
-  with no start-up, so the ratio is start-up plus two passes over memory against one.
-- dense log: the C scan, ~0.3 s of CPU for 2.44 M lines (~120 ns a line: finding the line end,
-  the event name, parsing 3 hex and 2 decimal fields byte by byte); the native encoder costs
-  ~25 ns/event (~0.06 s, on the second thread, overlapped), reading ~0.06 s (overlapped). The JS
-  encoder had cost several hundred ns/event. A scan split over two threads (byte-identical, punts
-  and batch limits kept exact) was built and measured: on this VM each half then ran ~1.8x slower
-  per line (total CPU 1.58 s -> 2.35 s for the same work), so it gained nothing and was not kept;
-  the next step is a cheaper per-line parse, or a cheaper binding than ffi-napi.
+What bounds the figures (profiles: \`node --cpu-prof\`, \`perf record\`, valgrind instruction
+counts on bench/scan_micro.c, which times the scan alone on the same logs):
+- both logs: start-up. Bare \`node -e 0\` is ~0.09-0.14 s on this VM, capture of the small log
+  ~0.05 s more (the capture modules), and the large logs add ~45 ms to load ffi-napi for the
+  native library (ref-napi, ffi-napi, their \`debug\` and \`assert\` dependencies). That is
+  about half of grep's whole time on the sparse log before a byte is read.
+- sparse log: the scan skips ~7 ns a line (79 instructions; it was ~15 ns with a libgcc popcount
+  call and a branch per 64-byte block), ~0.03 s of CPU for 532 MB; each 4 MiB chunk arrives
+  cache-cold from the read on the pool thread (~0.1 s, overlapped). grep does one pass in one
+  tight loop with no start-up, so the ratio is start-up plus two passes over memory against one.
+- dense log: the C scan, ~60 ns a line (463 instructions, 0.03 branch misses; it was ~120 ns,
+  1257 instructions and 8 misses a line when every field was parsed byte by byte), ~0.15 s for
+  2.44 M lines; the native encoder ~25 ns/event (~0.06 s, on the second thread, overlapped),
+  reading ~0.06 s (overlapped). A scan split over two threads (byte-identical, punts and batch
+  limits kept exact) was built and measured earlier: on this VM each half then ran ~1.8x slower
+  per line (total CPU 1.58 s -> 2.35 s), so it gained nothing and was not kept.
 - peak RSS: flat in the input size (two 4 MiB read buffers, two 64 Ki-event batches, the native
   encoder's ~8 MB scratch, the output buffers); the rest is node + the loaded modules.
 - .gz input (not benchmarked): zlib's single-threaded gunzip bounds capture of a compressed log.`;
