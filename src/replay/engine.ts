@@ -4,10 +4,12 @@
 // and JS never touches an event. --by entry|guest|vcpu, --interval and --explain need the decision
 // bytes: there each batch is decoded into columns and fed to each model in turn (one native call
 // per batch per model), and JS walks the decisions.
-import { EventBatch, FIELD_NAMES, fieldOf, REGION_PBA } from '../events';
+import { EventBatch, FIELD_NAMES } from '../events';
+import { MAX_BATCH } from '../tracefile/batch-codec';
 import { TraceReader } from '../tracefile/reader';
 import { Header } from '../tracefile/schema';
-import { DirCounts, emptyDir, eventsFrom, fieldsFrom, totalsFrom, xenSideFrom } from './counts';
+import { DirCounts, eventsFrom, fieldsFrom, totalsFrom, xenSideFrom } from './counts';
+import { bucketCounts, BucketIndex, groupCounts, GroupIndex, GROUP_WIDTH, Tally, tallyBuckets, tallyGroups } from './groups';
 import { ModelRun, StartState } from './model';
 import { Cost, costOf } from './cost';
 import * as os from 'os';
@@ -51,31 +53,6 @@ export interface TraceReplay {
   results: ModelResult[];
 }
 
-function groupKey(by: GroupBy, b: EventBatch, i: number): string {
-  switch (by) {
-    case 'entry':
-      return b.region[i] === REGION_PBA ? `${b.device[i]}:pba` : `${b.device[i]}:${Math.floor(b.offset[i] / 16)}`;
-    case 'guest':
-      return String(b.guest[i]);
-    case 'vcpu':
-      return `${b.guest[i]}:${b.vcpu[i]}`;
-    default:
-      return FIELD_NAMES[fieldOf(b.region[i], b.offset[i])];
-  }
-}
-
-function tally(c: DirCounts, dir: number, outcome: number): void {
-  if (dir === 0) {
-    if (outcome === 0) c.read.absorbed++;
-    else c.read.forwarded++;
-  } else if (outcome === 0) {
-    c.write.absorbed++;
-  } else {
-    c.write.forwarded++;
-    if (outcome === 2) c.write.both++;
-  }
-}
-
 export function replayTrace(file: string, opts: ReplayOptions): TraceReplay {
   const reader = new TraceReader(file, { salvage: opts.salvage });
   const geometry = reader.header.devices.map((d) => ({ tableGpa: d.tableGpa, pbaGpa: d.pbaGpa, entries: d.tableEntries }));
@@ -84,9 +61,11 @@ export function replayTrace(file: string, opts: ReplayOptions): TraceReplay {
   try {
     for (const m of opts.models) runs.push(new ModelRun(m, opts.start, geometry, opts.options ?? 0));
     const needDecisions = !!opts.explain || opts.intervalNs !== undefined || (opts.by !== undefined && opts.by !== 'field');
-    const decisions = needDecisions ? Buffer.alloc(65536) : undefined;
-    const groups = runs.map(() => new Map<string, DirCounts>());
-    const buckets = runs.map(() => new Map<number, Interval>());
+    const decisions = needDecisions ? Buffer.alloc(MAX_BATCH) : undefined;
+    const groups = opts.by && opts.by !== 'field' ? new GroupIndex(opts.by, MAX_BATCH) : null;
+    const buckets = opts.intervalNs !== undefined ? new BucketIndex(opts.intervalNs, MAX_BATCH) : null;
+    const groupTally = runs.map(() => new Tally(GROUP_WIDTH));
+    const bucketTally = runs.map(() => new Tally(2));
     let events = 0;
     let tMin = Infinity;
     let tMax = -Infinity;
@@ -120,29 +99,14 @@ export function replayTrace(file: string, opts: ReplayOptions): TraceReplay {
         }
         if (rc !== null) throw new UserError('event names a device the trace header does not list');
       }
+      groups?.assign(b);
+      buckets?.assign(b);
       runs.forEach((run, r) => {
         run.feed(b, decisions);
         if (!decisions) return;
-        const g = groups[r];
-        const bk = buckets[r];
-        for (let i = 0; i < b.n; i++) {
-          const d = decisions[i];
-          const outcome = d & 3;
-          if (opts.by && opts.by !== 'field') {
-            const key = groupKey(opts.by, b, i);
-            let c = g.get(key);
-            if (!c) g.set(key, (c = emptyDir()));
-            tally(c, b.dir[i], outcome);
-          }
-          if (opts.intervalNs !== undefined) {
-            const s = Math.floor(b.ts[i] / opts.intervalNs);
-            let c = bk.get(s);
-            if (!c) bk.set(s, (c = { start_ns: s * opts.intervalNs, absorbed: 0, forwarded: 0 }));
-            if (outcome === 0) c.absorbed++;
-            else c.forwarded++;
-          }
-          if (opts.explain) opts.explain(run.model, b, i, d, events + i);
-        }
+        if (groups) tallyGroups(groupTally[r], groups, b, decisions);
+        if (buckets) tallyBuckets(bucketTally[r], buckets, b, decisions);
+        if (opts.explain) for (let i = 0; i < b.n; i++) opts.explain(run.model, b, i, decisions[i], events + i);
       });
       events += b.n;
       opts.onBatch?.(events);
@@ -156,14 +120,13 @@ export function replayTrace(file: string, opts: ReplayOptions): TraceReplay {
         model: run.model, trace: file, start: opts.start, events: eventsFrom(c), duration_ns: duration,
         totals: totalsFrom(fields), fields, xen_side: xenSideFrom(c),
       };
-      if (opts.by && opts.by !== 'field') {
-        const keys = [...groups[r].keys()].sort(naturalOrder);
-        res.by = { kind: opts.by, groups: keys.map((key) => ({ key, ...groups[r].get(key)! })) };
+      if (groups && opts.by && opts.by !== 'field') {
+        res.by = { kind: opts.by, groups: groupCounts(groupTally[r], groups).sort((x, y) => naturalOrder(x.key, y.key)) };
       } else if (opts.by === 'field') {
         res.by = { kind: 'field', groups: FIELD_NAMES.map((key) => ({ key, ...fields[key] })) };
       }
-      if (opts.intervalNs !== undefined) {
-        const list = [...buckets[r].values()].sort((a, b) => a.start_ns - b.start_ns);
+      if (buckets && opts.intervalNs !== undefined) {
+        const list = bucketCounts(bucketTally[r], buckets).sort((a, b) => a.start_ns - b.start_ns);
         res.intervals = { interval_ns: opts.intervalNs, buckets: fillGaps(list, opts.intervalNs) };
       }
       if (opts.cost) res.cost = costOf(res.totals, duration, opts.cost.forwardUs, opts.cost.absorbUs);
