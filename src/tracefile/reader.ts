@@ -13,7 +13,7 @@ import { displayName, isStdin } from '../util/stdin';
 import { BatchDecoder, DecodeError, NativeDecoder } from '../native/decode';
 import { decodeBatch, MAX_BATCH } from './batch-codec';
 import { decodeFooter, decodeHeader, Footer, Header } from './schema';
-import { WireError } from './wire';
+import { varintAt, varintEnd, VARINT_TOO_LONG, WireError } from './wire';
 import { PACKET_EVENTS, PACKET_FOOTER, PACKET_HEADER } from './writer';
 
 const CHUNK = 1 << 20;
@@ -175,21 +175,10 @@ export class TraceReader {
 
   /** Unsigned varint at this.vpos below `end` (window indexes); -1 when it runs past `end`. */
   private varintAt(end: number): number {
-    const b = this.win;
-    let p = this.vpos;
-    let result = 0;
-    let mul = 1;
-    for (let i = 0; i < 8; i++) {
-      if (p >= end) return -1;
-      const c = b[p++];
-      result += (c & 0x7f) * mul;
-      if (c < 0x80) {
-        this.vpos = p;
-        return result;
-      }
-      mul *= 128;
-    }
-    throw this.error(this.winStart + p, 'varint too large');
+    const v = varintAt(this.win, this.vpos, end);
+    if (v === VARINT_TOO_LONG) throw this.error(this.winStart + this.vpos + 8, 'varint too large');
+    if (v >= 0) this.vpos = varintEnd.pos;
+    return v;
   }
 
   /** Reads the next packet into pk*; false at a clean end of file. No allocation. */

@@ -98,6 +98,37 @@ export function varintSize(v: number): number {
   return n;
 }
 
+export const VARINT_PAST_END = -1;
+export const VARINT_TOO_LONG = -2;
+/** Where the last successful varintAt() read ended (the index after its last byte). */
+export const varintEnd = { pos: 0 };
+
+/**
+ * The unsigned varint at buf[pos], read below `end`: its value (8 bytes at most, so below 2^56),
+ * with varintEnd.pos just after it; VARINT_PAST_END or VARINT_TOO_LONG otherwise. Allocates nothing,
+ * so the reader can call it per packet and the reference decoder per value.
+ */
+export function varintAt(buf: Uint8Array, pos: number, end: number): number {
+  if (pos < end && buf[pos] < 0x80) {
+    varintEnd.pos = pos + 1;
+    return buf[pos];
+  }
+  let p = pos;
+  let result = 0;
+  let mul = 1;
+  for (let i = 0; i < 8; i++) {
+    if (p >= end) return VARINT_PAST_END;
+    const c = buf[p++];
+    result += (c & 0x7f) * mul;
+    if (c < 0x80) {
+      varintEnd.pos = p;
+      return result;
+    }
+    mul *= 128;
+  }
+  return VARINT_TOO_LONG;
+}
+
 export class WireError extends Error {
   constructor(message: string, readonly offset: number) {
     super(message);
@@ -120,29 +151,12 @@ export class WireReader {
 
   /** Unsigned varint up to 2^53 (larger values are refused: no column needs them). */
   varint(): number {
-    const b = this.buf;
-    let p = this.pos;
-    const end = this.end;
-    if (p < end) {
-      const c = b[p];
-      if (c < 0x80) {
-        this.pos = p + 1;
-        return c;
-      }
+    const v = varintAt(this.buf, this.pos, this.end);
+    if (v >= 0) {
+      this.pos = varintEnd.pos;
+      return v;
     }
-    let result = 0;
-    let mul = 1;
-    for (let i = 0; i < 8; i++) {
-      if (p >= end) this.fail('varint runs past the end of its message');
-      const c = b[p++];
-      result += (c & 0x7f) * mul;
-      if (c < 0x80) {
-        this.pos = p;
-        return result;
-      }
-      mul *= 128;
-    }
-    this.fail('varint too large');
+    this.fail(v === VARINT_PAST_END ? 'varint runs past the end of its message' : 'varint too large');
   }
 
   /** Unsigned 64-bit varint; returns the low 32 bits and leaves the high 32 bits in this.hi. */
