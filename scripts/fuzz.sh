@@ -1,28 +1,49 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer harness fuzz/fuzz_feed.c with native/*.c under ASan + UBSan and fuzzes the
-# batch entry point for a bounded time, starting from the seed corpus in fuzz/corpus/.
+# Builds the libFuzzer harnesses under ASan + UBSan and fuzzes each for a share of a bounded time:
+#   fuzz_feed  fuzz/fuzz_feed.c with native/*.c: the models' batch entry point (msx_feed),
+#              seeds in fuzz/corpus/
+#   fuzz_scan  fuzz/fuzz_scan.c with native/scan.c: the capture fast path's line scan
+#              (msx_scan_qemu), seeds in fuzz/corpus-scan/
 #
 #   scripts/fuzz.sh [SECONDS [LIBFUZZER-OPTION...]]
-#     SECONDS  -max_total_time (default 60)
-#     LIBFUZZER-OPTION  passed on, e.g. -seed=1 -jobs=2 -workers=2
+#     SECONDS  total -max_total_time (default 60), split half and half between the two harnesses
+#              (fuzz_feed gets the odd second); 0 runs fuzz_feed without a time limit, then nothing
+#     LIBFUZZER-OPTION  passed on to both, e.g. -seed=1 -jobs=2 -workers=2
 #   CLANG=...                  compiler (default clang)
 #   MSX_FUZZ_ARTIFACTS=dir     where crash inputs go (default: a fresh temp dir, kept on failure)
-#   MSX_FUZZ_CORPUS=dir        grow this corpus dir across runs (default: a temp copy, discarded)
+#   MSX_FUZZ_CORPUS=dir        grow this corpus dir across runs (fuzz_feed's; fuzz_scan's is dir-scan)
+#                              (default: temp dirs, discarded)
 #   MSX_FUZZ_EXCLUDE=wrap,unaligned  mask geometry classes (see fuzz/fuzz_feed.c)
+#   MSX_FUZZ_ONLY=feed|scan    build and run one harness only (its time is still its half)
 #
-# First every input in fuzz/repro/ (reproducers of bugs found before) and fuzz/corpus/ is run
-# once as a regression check, then the fuzzer runs. Exit status: 0 no crash; 1 a crash, leak,
-# sanitizer report or invariant violation (the input is saved, its path printed); 2 a build failure
-# or bad arguments; 77 no clang with libFuzzer here (skip).
+# Per harness, first every input in fuzz/repro/ (reproducers of bugs found before: scan-* are
+# fuzz_scan's, the rest fuzz_feed's) and in its seed corpus is run once as a regression check, then
+# the fuzzer runs. Exit status: 0 no crash; 1 a crash, leak, sanitizer report or invariant violation
+# in either (the input is saved, its path printed; the other harness is not run after it); 2 a build
+# failure or bad arguments; 77 no clang with libFuzzer here (skip).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 secs=${1:-60}
 [ $# -gt 0 ] && shift
 case $secs in '' | *[!0-9]*) echo "usage: scripts/fuzz.sh [SECONDS [LIBFUZZER-OPTION...]]" >&2; exit 2 ;; esac
+only=${MSX_FUZZ_ONLY:-}
+case $only in '' | feed | scan) ;; *) echo "fuzz.sh: MSX_FUZZ_ONLY must be feed or scan" >&2; exit 2 ;; esac
+
+# Half and half: fuzz_feed's models have been fuzzed longer, fuzz_scan's SIMD paths are newer.
+if [ "$secs" -eq 0 ]; then
+  feed_secs=0 scan_secs=0
+else
+  scan_secs=$((secs / 2))
+  feed_secs=$((secs - scan_secs))
+  [ "$scan_secs" -eq 0 ] && scan_secs=1 # -max_total_time=0 would mean no limit
+fi
 
 clang=${CLANG:-clang}
 FLAGS=(-std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
+# fuzz_scan: scan.c's runtime AVX2 check also reads the harness's msx_fuzz_no_avx2 (an input flag),
+# so that the SSE2 skip loop is fuzzed on an AVX2 machine too.
+SCAN_DEFS=('-D__builtin_cpu_supports(f)=(({ extern int msx_fuzz_no_avx2; msx_fuzz_no_avx2; }) ? 0 : __builtin_cpu_supports(f))')
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/msixtrace-fuzz.XXXXXX") || exit 2
 keep_work=0
@@ -36,43 +57,82 @@ if ! command -v "$clang" >/dev/null 2>&1 ||
   exit 77
 fi
 
-if ! "$clang" "${FLAGS[@]}" -Wall -Wextra -Inative native/*.c fuzz/fuzz_feed.c -o "$work/fuzz_feed"; then
-  echo "fuzz.sh: build failed" >&2
-  exit 2
-fi
+harnesses=(feed scan)
+[ -n "$only" ] && harnesses=("$only")
+for h in "${harnesses[@]}"; do
+  if [ "$h" = feed ]; then
+    src=(native/*.c fuzz/fuzz_feed.c)
+  else
+    src=("${SCAN_DEFS[@]}" native/scan.c fuzz/fuzz_scan.c)
+  fi
+  if ! "$clang" "${FLAGS[@]}" -Wall -Wextra -Inative "${src[@]}" -o "$work/fuzz_$h"; then
+    echo "fuzz.sh: build of fuzz_$h failed" >&2
+    exit 2
+  fi
+done
 
 artifacts=${MSX_FUZZ_ARTIFACTS:-$work/artifacts}
 mkdir -p "$artifacts"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 
-fail() {
+fail() { # HARNESS WHAT
   keep_work=1
-  echo "fuzz.sh: FAILED: $1" >&2
-  echo "fuzz.sh: crash inputs in $artifacts; rerun one with: $work/fuzz_feed <file>" >&2
-  echo "fuzz.sh: (or rebuild it: $clang ${FLAGS[*]} -Inative native/*.c fuzz/fuzz_feed.c -o fuzz_feed)" >&2
+  echo "fuzz.sh: FAILED (fuzz_$1): $2" >&2
+  echo "fuzz.sh: crash inputs in $artifacts; rerun one with: $work/fuzz_$1 <file>" >&2
+  if [ "$1" = scan ]; then
+    echo "fuzz.sh: (or rebuild it: $clang ${FLAGS[*]} '${SCAN_DEFS[0]}' -Inative native/scan.c fuzz/fuzz_scan.c -o fuzz_scan)" >&2
+  else
+    echo "fuzz.sh: (or rebuild it: $clang ${FLAGS[*]} -Inative native/*.c fuzz/fuzz_feed.c -o fuzz_feed)" >&2
+  fi
   exit 1
 }
 
-# Regression: every checked-in input once, without mutation.
 shopt -s nullglob
-inputs=(fuzz/repro/* fuzz/corpus/*)
-if [ ${#inputs[@]} -gt 0 ]; then
-  "$work/fuzz_feed" -artifact_prefix="$artifacts/" "${inputs[@]}" >"$work/regress.log" 2>&1 ||
-    { cat "$work/regress.log" >&2; fail "a checked-in input crashes"; }
-  echo "fuzz.sh: ${#inputs[@]} checked-in inputs pass" >&2
-fi
+run() { # HARNESS SECONDS SEEDS EXTRA-LIBFUZZER-OPTION...
+  local h=$1 s=$2 seeds=$3
+  shift 3
+  local bin=$work/fuzz_$h inputs
+  # Regression: every checked-in input once, without mutation.
+  if [ "$h" = scan ]; then
+    inputs=(fuzz/repro/scan-* "$seeds"/*)
+  else
+    inputs=()
+    for f in fuzz/repro/*; do
+      case ${f##*/} in scan-*) ;; *) inputs+=("$f") ;; esac
+    done
+    inputs+=("$seeds"/*)
+  fi
+  if [ ${#inputs[@]} -gt 0 ]; then
+    "$bin" -artifact_prefix="$artifacts/" "${inputs[@]}" >"$work/regress-$h.log" 2>&1 ||
+      { cat "$work/regress-$h.log" >&2; fail "$h" "a checked-in input crashes"; }
+    echo "fuzz.sh: fuzz_$h: ${#inputs[@]} checked-in inputs pass" >&2
+  fi
 
-corpus=${MSX_FUZZ_CORPUS:-$work/corpus}
-mkdir -p "$corpus"
-echo "fuzz.sh: fuzzing for ${secs}s (corpus $corpus, seeds fuzz/corpus)" >&2
-"$work/fuzz_feed" -max_total_time="$secs" -max_len=4096 -timeout=10 -use_value_profile=1 -print_final_stats=1 \
-  -artifact_prefix="$artifacts/" "$@" "$corpus" fuzz/corpus >"$work/fuzz.log" 2>&1
-rc=$?
-if [ $rc -ne 0 ] || grep -qE 'runtime error|ERROR: (Address|Leak|UndefinedBehavior)Sanitizer|ERROR: libFuzzer|VIOLATION' "$work/fuzz.log"; then
-  # the report, without libFuzzer's many progress lines
-  grep -vE '^#[0-9]+[[:space:]]+(NEW|REDUCE|pulse|RELOAD)' "$work/fuzz.log" | tail -n 80 >&2
-  fail "libFuzzer exit $rc"
-fi
-grep -E '^(INFO: Seed|#[0-9]+[[:space:]]+(INITED|DONE)|stat::)' "$work/fuzz.log" >&2
-echo "fuzz.sh: no crash in ${secs}s" >&2
+  local corpus=$work/corpus-$h
+  if [ -n "${MSX_FUZZ_CORPUS:-}" ]; then
+    corpus=${MSX_FUZZ_CORPUS%/}
+    [ "$h" = scan ] && corpus=$corpus-scan
+  fi
+  mkdir -p "$corpus"
+  echo "fuzz.sh: fuzz_$h: fuzzing for ${s}s (corpus $corpus, seeds $seeds)" >&2
+  "$bin" -max_total_time="$s" -max_len=4096 -timeout=10 -use_value_profile=1 -print_final_stats=1 \
+    -artifact_prefix="$artifacts/" "$@" "$corpus" "$seeds" >"$work/fuzz-$h.log" 2>&1
+  local rc=$?
+  if [ $rc -ne 0 ] || grep -qE 'runtime error|ERROR: (Address|Leak|UndefinedBehavior)Sanitizer|ERROR: libFuzzer|VIOLATION' "$work/fuzz-$h.log"; then
+    # the report, without libFuzzer's many progress lines
+    grep -vE '^#[0-9]+[[:space:]]+(NEW|REDUCE|pulse|RELOAD)' "$work/fuzz-$h.log" | tail -n 80 >&2
+    fail "$h" "libFuzzer exit $rc"
+  fi
+  grep -E '^(INFO: Seed|#[0-9]+[[:space:]]+(INITED|DONE)|stat::)' "$work/fuzz-$h.log" | sed "s/^/fuzz_$h: /" >&2
+  echo "fuzz.sh: fuzz_$h: no crash in ${s}s" >&2
+}
+
+for h in "${harnesses[@]}"; do
+  case $h in
+    feed) run feed "$feed_secs" fuzz/corpus "$@" ;;
+    # A line inflated to ~1 MiB (an input flag) costs ~1000x a short one: weight the schedule by
+    # execution time so such inputs are tried without taking over the run (~8x the execs).
+    scan) run scan "$scan_secs" fuzz/corpus-scan -entropic_scale_per_exec_time=1 "$@" ;;
+  esac
+done
