@@ -58,9 +58,12 @@ counts on bench/scan_micro.c, which times the scan alone on the same logs):
   native library (ref-napi, ffi-napi, their \`debug\` and \`assert\` dependencies). That is
   about half of grep's whole time on the sparse log before a byte is read.
 - sparse log: the scan skips ~7 ns a line (79 instructions; it was ~15 ns with a libgcc popcount
-  call and a branch per 64-byte block), ~0.03 s of CPU for 532 MB; each 4 MiB chunk arrives
-  cache-cold from the read on the pool thread (~0.1 s, overlapped). grep does one pass in one
-  tight loop with no start-up, so the ratio is start-up plus two passes over memory against one.
+  call and a branch per 64-byte block), ~0.03 s of CPU for 532 MB, so the read on the pool thread
+  (~1 ms per 4 MiB chunk from the page cache, ~0.13 s in all) is what the scan waits for. Two and
+  four reads in flight at once (a ring of 3 or 5 aligned buffers, positional reads) were measured
+  against one: no faster (the copies share the memory bandwidth of this VM's two vCPUs), so one
+  read runs ahead. grep does one pass in one tight loop with no start-up, so the ratio is start-up
+  plus a copy and a pass over memory against one pass.
 - dense log: the C scan, ~60 ns a line (463 instructions, 0.03 branch misses; it was ~120 ns,
   1257 instructions and 8 misses a line when every field was parsed byte by byte), ~0.15 s for
   2.44 M lines; the native encoder ~25 ns/event (~0.06 s, on the second thread, overlapped),
