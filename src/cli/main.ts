@@ -12,7 +12,7 @@
 // to yargs. MSIXTRACE_CLI_YARGS=1 always uses yargs.
 import type { Argv, CommandModule } from 'yargs';
 import { UserError } from '../errors';
-import { parseDirect, VerbOptions } from './options';
+import { parseDirect, VerbOptions, YARGS_CONFIG } from './options';
 import { STDIN_PATH } from '../util/stdin';
 
 // Help order. Each module is ./<verb> and its `command` starts with the verb.
@@ -66,6 +66,7 @@ export async function main(argv: string[]): Promise<void> {
   const chosen = verbOf(argv);
   let parser = yargs(args)
     .scriptName('msixtrace')
+    .parserConfiguration(YARGS_CONFIG)
     .usage('$0 <verb> [options]\n\nWhat would this hypervisor do with this guest\'s MSI-X table traffic?');
   for (const verb of VERBS) parser = parser.command(chosen === null || chosen === verb ? load(verb) : stub(verb));
   parser = parser

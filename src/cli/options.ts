@@ -29,6 +29,10 @@ export function declare(y: Argv, spec: VerbOptions): Argv {
   return out;
 }
 
+/** How yargs reads every command line: `-m a b` gives -m one value (repeat -m or use a comma list), so
+ * `replay -m xen-4.7 t.msixtrace` names a trace, not a second model. */
+export const YARGS_CONFIG = { 'greedy-arrays': false } as const;
+
 const PLAIN_NUMBER = /^[0-9]{1,15}(\.[0-9]{1,15})?$/;
 
 /**
@@ -37,8 +41,8 @@ const PLAIN_NUMBER = /^[0-9]{1,15}(\.[0-9]{1,15})?$/;
  * either the same arguments or its usual error. Plain means: known options, each given once (array
  * options may repeat) as `--name value`, `--name=value` or `-a value`; booleans only as `--name`;
  * values that do not start with '-' and fit the option's type and choices; the verb's number of
- * positionals; every demanded option present. An array option followed by a second bare word is
- * not plain, because yargs would take that word as another value.
+ * positionals; every demanded option present. Array options take one value per flag, as yargs
+ * does with YARGS_CONFIG.
  */
 export function parseDirect(argv: string[], verb: string, spec: VerbOptions): Record<string, unknown> | null {
   if (argv[0] !== verb) return null;
@@ -74,8 +78,6 @@ export function parseDirect(argv: string[], verb: string, spec: VerbOptions): Re
       value = Number(raw);
     }
     if (o.array) {
-      const next = argv[i + 1];
-      if (next !== undefined && !next.startsWith('-')) return null;
       out[name] = [...((out[name] as unknown[] | undefined) ?? []), value];
     } else {
       out[name] = value;
