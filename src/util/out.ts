@@ -20,11 +20,21 @@ export class Out {
     this.write(s + '\n');
   }
 
+  /** Bytes already encoded (native formatters): written after what is buffered, without a copy. */
+  bytes(buf: Buffer): void {
+    this.flush();
+    this.writeAll(buf);
+  }
+
   flush(): void {
     if (this.size === 0) return;
     const buf = Buffer.from(this.parts.join(''));
     this.parts = [];
     this.size = 0;
+    this.writeAll(buf);
+  }
+
+  private writeAll(buf: Buffer): void {
     let at = 0;
     while (at < buf.length) {
       try {

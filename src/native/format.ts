@@ -1,0 +1,56 @@
+// Binding of native/format.c: the NDJSON/CSV lines of `dump`, one call per batch. The JavaScript
+// formatter in src/cli/dump.ts stays the reference (and the fallback without the library, or with
+// MSIXTRACE_JS_FORMAT=1); test/cli-dump-format.test.js compares the two byte for byte.
+import * as fs from 'fs';
+import { EventBatch } from '../events';
+
+export const FORMAT_NDJSON = 0;
+export const FORMAT_CSV = 1;
+/** MSX_FORMAT_EVENT_BOUND in native/format.h. */
+const EVENT_BOUND = 256;
+
+interface FormatLib {
+  msx_format_events(batch: Buffer, cap: number, n: number, format: number, out: Buffer, outCap: number): number;
+}
+
+let lib: FormatLib | null | undefined;
+
+function load(): FormatLib | null {
+  if (lib !== undefined) return lib;
+  lib = null;
+  if (process.env.MSIXTRACE_JS_FORMAT === '1') return lib;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { libraryPath } = require('./binding') as typeof import('./binding');
+    const file = libraryPath();
+    if (!fs.existsSync(file)) return lib;
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const ffi = require('@2060.io/ffi-napi');
+    lib = ffi.Library(file, { msx_format_events: ['int32', ['pointer', 'uint32', 'uint32', 'int32', 'pointer', 'uint32']] }) as FormatLib;
+  } catch {
+    lib = null; // an older library: the JavaScript formatter takes over
+  }
+  return lib;
+}
+
+/** Formats whole batches natively into one reused buffer. */
+export class NativeFormatter {
+  private out = Buffer.alloc(0);
+
+  private constructor(private readonly l: FormatLib, private readonly format: number) {}
+
+  /** A formatter for `format`, or null when the library cannot format. */
+  static create(format: number): NativeFormatter | null {
+    const l = load();
+    return l ? new NativeFormatter(l, format) : null;
+  }
+
+  /** The batch's lines (a view of a buffer reused by the next call), or null: format it in JS. */
+  lines(b: EventBatch): Buffer | null {
+    if (b.n === 0) return Buffer.alloc(0);
+    const need = b.n * EVENT_BOUND;
+    if (this.out.length < need) this.out = Buffer.allocUnsafe(Math.max(need, 1 << 16));
+    const len = this.l.msx_format_events(b.buf, b.cap, b.n, this.format, this.out, this.out.length);
+    return len < 0 ? null : this.out.subarray(0, len);
+  }
+}
