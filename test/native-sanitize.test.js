@@ -1,8 +1,12 @@
 // The native models under AddressSanitizer + UndefinedBehaviorSanitizer: scripts/sanitize.sh builds
 // fuzz/random_feed.c with native/*.c and feeds 10 M random events (odd offsets, sizes, vCPUs,
 // devices and geometries) through every model, cold and warm, checking the counter/decision
-// invariants after every batch. About 25-35 s on 2 cores. Skipped where no C compiler has working
-// sanitizers. MSX_SANITIZE_SEED picks another seed (default 1; a failure names its seed).
+// invariants after every batch. In a share of the rounds (2-3 M events) every batch is also encoded
+// (msx_encode_batch), decoded back (msx_decode_batch, which must reproduce it) and run through the
+// replay pipeline (msx_pipe_submit: keys-mode decode, per-model feed loops on worker threads), whose
+// contexts' counters must equal msx_feed's; damaged messages must be refused alike by both decoders
+// and feed nothing. About 30-40 s on 2 cores. Skipped where no C compiler has working sanitizers.
+// MSX_SANITIZE_SEED picks another seed (default 1; a failure names its seed).
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
@@ -26,4 +30,12 @@ test(`native models under ASan+UBSan: ${EVENTS} random events through every mode
   assert.doesNotMatch(r.stderr, /VIOLATION/, out);
   assert.equal(r.status, 0, out);
   assert.match(r.stdout, new RegExp(`random_feed OK: seed ${SEED}, ${EVENTS} events generated`), out);
+  // The pipeline part ran (so the check cannot silently vanish).
+  const m = /pipeline: (\d+) events in (\d+) batches over (\d+) rounds .*?, (\d+) batches round-tripped through msx_decode_batch, (\d+) counter comparisons, (\d+) damaged messages checked \((\d+) refused alike/.exec(r.stdout);
+  assert.ok(m, `no pipeline summary\n${out}`);
+  const [events, batches, rounds, roundTrips, compares, damaged, refused] = m.slice(1).map(Number);
+  assert.ok(events >= 500_000, `only ${events} events went through the pipeline\n${out}`);
+  for (const [name, v] of Object.entries({ batches, rounds, roundTrips, compares, damaged, refused })) {
+    assert.ok(v > 0, `pipeline ${name} is 0\n${out}`);
+  }
 });
