@@ -13,7 +13,7 @@ const zlib = require('zlib');
 const { spawnSync } = require('child_process');
 
 const ROOT = path.resolve(__dirname, '..');
-const BIN = path.join(ROOT, 'bin', 'msixtrace');
+const BIN = path.join(ROOT, 'bin', 'msixtrace.js');
 const TRACES = path.join(ROOT, 'traces');
 
 function arg(name, dflt) {

@@ -19,7 +19,8 @@ const zlib = require('zlib');
 const { spawnSync } = require('child_process');
 
 const ROOT = path.resolve(__dirname, '..');
-const BIN = path.join(ROOT, 'bin', 'msixtrace');
+// The command users run: the sh wrapper (it starts node without NODE_EXTRA_CA_CERTS, see bin/msixtrace).
+const CLI = path.join(ROOT, 'bin', 'msixtrace');
 const TIME = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 
 function arg(name, def) {
@@ -74,7 +75,9 @@ function freeBytes(dir) {
 function measure(cmd, args, env) {
   const full = TIME ? [TIME, ['-f', '@@RSS %M', cmd, ...args]] : [cmd, args];
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(full[0], full[1], { encoding: 'utf8', maxBuffer: 64 << 20, env: { ...process.env, ...env } });
+  // The wrapper runs the `node` first on PATH: make that this one.
+  const PATH = `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH}`;
+  const r = spawnSync(full[0], full[1], { encoding: 'utf8', maxBuffer: 64 << 20, env: { ...process.env, PATH, ...env } });
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   const m = /@@RSS (\d+)/.exec(r.stderr);
   const status = r.status;
@@ -106,15 +109,17 @@ function main() {
     // Fixed cost: a capture of the small filtered log, and the bare CLI.
     const small = [];
     const bare = [];
+    const bareCa = [];
     for (let i = 0; i < RUNS; i++) {
-      small.push(measure(process.execPath, [BIN, 'capture', path.join(rec, 'trace-msix.log'), '--lspci', lspci, '-o', out]));
-      bare.push(measure(process.execPath, ['-e', '0']));
+      small.push(measure(CLI, ['capture', path.join(rec, 'trace-msix.log'), '--lspci', lspci, '-o', out]));
+      bare.push(measure(process.execPath, ['-e', '0'], { NODE_EXTRA_CA_CERTS: '' }));
+      bareCa.push(measure(process.execPath, ['-e', '0']));
     }
     rows.push({
       name: 'capture startup (small log)', value: r2(median(small.map((x) => x.wall))), unit: 's', target: '-', ok: null,
       peak_rss_mb: r2(Math.max(...small.map((x) => x.rss ?? 0))) || null,
       command: `msixtrace capture ${recName}/trace-msix.log --lspci ${recName}/lspci-vv.txt -o OUT`,
-      note: `fixed cost of every capture: node itself (bare \`node -e 0\`: ${r2(median(bare.map((x) => x.wall)))} s), the capture modules and parsers; no yargs, protobufjs or ffi on this path`,
+      note: `fixed cost of every capture: node itself (bare \`node -e 0\`: ${r2(median(bare.map((x) => x.wall)))} s; ${r2(median(bareCa.map((x) => x.wall)))} s ${process.env.NODE_EXTRA_CA_CERTS ? 'with' : 'even without'} the NODE_EXTRA_CA_CERTS bundle this machine sets, which bin/msixtrace drops), the capture modules and parsers; no yargs, protobufjs or ffi on this path`,
     });
 
     for (const [kind, file, bytes] of [['dense', dense, denseBytes], ['sparse', sparse, sparseBytes]]) {
@@ -124,7 +129,7 @@ function main() {
       for (let i = 0; i < RUNS; i++) {
         const g = measure('grep', ['-c', 'msix-', file]);
         grep.push(g);
-        const c = measure(process.execPath, [BIN, 'capture', file, '--lspci', lspci, '-o', out]);
+        const c = measure(CLI, ['capture', file, '--lspci', lspci, '-o', out]);
         cap.push(c);
         summary = c.stderr;
         if (i === 0) {
@@ -164,7 +169,7 @@ function main() {
         note: TIME ? `max over ${RUNS} runs` : '/usr/bin/time missing (package `time`): not measured',
       });
       // The JavaScript reference path on the same file, once: the figure before the native scan.
-      const ref = measure(process.execPath, [BIN, 'capture', file, '--lspci', lspci, '-o', out], { MSIXTRACE_FAST: 'never' });
+      const ref = measure(CLI, ['capture', file, '--lspci', lspci, '-o', out], { MSIXTRACE_FAST: 'never' });
       rows.push({
         name: `capture, JS reference path (${kind} log)`, value: r2(ref.wall), unit: 's', target: '-', ok: null,
         peak_rss_mb: ref.rss === null ? null : r2(ref.rss),

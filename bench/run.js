@@ -53,10 +53,12 @@ without loading yargs (src/cli/options.ts), and the header/footer are encoded by
 
 What bounds the figures (profiles: \`node --cpu-prof\`, \`perf record\`, valgrind instruction
 counts on bench/scan_micro.c, which times the scan alone on the same logs):
-- both logs: start-up. Bare \`node -e 0\` is ~0.09-0.14 s on this VM, capture of the small log
-  ~0.05 s more (the capture modules), and the large logs add ~45 ms to load ffi-napi for the
-  native library (ref-napi, ffi-napi, their \`debug\` and \`assert\` dependencies). That is
-  about half of grep's whole time on the sparse log before a byte is read.
+- both logs: start-up. This machine sets NODE_EXTRA_CA_CERTS, and node then parses that CA bundle
+  at every start: bare \`node -e 0\` takes ~0.13 s with it and ~0.05 s without. msixtrace never
+  uses TLS, so the \`msixtrace\` command (bin/msixtrace, a sh wrapper; the figures run it as users
+  do) starts node without it. Then the capture modules (~0.03 s), and for the large logs ~45 ms to
+  load ffi-napi for the native library (ref-napi, ffi-napi, their \`debug\` and \`assert\`
+  dependencies).
 - sparse log: the scan skips ~7 ns a line (79 instructions; it was ~15 ns with a libgcc popcount
   call and a branch per 64-byte block), ~0.03 s of CPU for 532 MB, so the read on the pool thread
   (~1 ms per 4 MiB chunk from the page cache, ~0.13 s in all) is what the scan waits for. Two and

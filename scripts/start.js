@@ -9,7 +9,7 @@ const { spawnSync } = require('child_process');
 
 const root = path.resolve(__dirname, '..');
 const recording = process.argv[2] || path.join(root, 'traces', 'qemu-7.2-linux-6.1-virtio-net-affinity');
-const bin = path.join(root, 'bin', 'msixtrace');
+const bin = path.join(root, 'bin', 'msixtrace.js');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'msixtrace-start-'));
 
 function msixtrace(args) {

@@ -8,7 +8,7 @@ const { execFileSync } = require('child_process');
 
 const root = path.resolve(__dirname, '..');
 const readmePath = path.join(root, 'README.md');
-const run = (...args) => execFileSync(process.execPath, [path.join(root, 'bin', 'msixtrace'), ...args], { encoding: 'utf8' }).trimEnd();
+const run = (...args) => execFileSync(process.execPath, [path.join(root, 'bin', 'msixtrace.js'), ...args], { encoding: 'utf8' }).trimEnd();
 
 let text = fs.readFileSync(readmePath, 'utf8');
 for (const [name, body] of [['models', run('models', '--format', 'markdown')], ['scenarios', run('synth', '--list-scenarios', '--format', 'markdown')]]) {

@@ -10,7 +10,7 @@ const zlib = require('zlib');
 const crypto = require('crypto');
 const { spawnSync } = require('child_process');
 
-const BIN = path.resolve(__dirname, '..', 'bin', 'msixtrace');
+const BIN = path.resolve(__dirname, '..', 'bin', 'msixtrace.js');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'msx-capture-bad-'));
 process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
 

@@ -9,7 +9,7 @@ const path = require('path');
 const { spawnSync } = require('child_process');
 
 const ROOT = path.resolve(__dirname, '..');
-const BIN = path.join(ROOT, 'bin', 'msixtrace');
+const BIN = path.join(ROOT, 'bin', 'msixtrace.js');
 const SAMPLE = path.resolve(__dirname, '..', '..', 'shared', 'samples', 'qemu-7.2-linux-6.1-e1000e');
 const present = fs.existsSync(SAMPLE);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'msx-capture-e1000e-'));

@@ -10,7 +10,7 @@ const path = require('path');
 const { spawnSync } = require('child_process');
 
 const ROOT = path.resolve(__dirname, '..');
-const BIN = path.join(ROOT, 'bin', 'msixtrace');
+const BIN = path.join(ROOT, 'bin', 'msixtrace.js');
 const TRACES = path.join(ROOT, 'traces');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'msx-capture-fastpath-'));
 process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));

@@ -9,7 +9,7 @@ const { spawnSync } = require('child_process');
 const { Geometry, geometryFromFlags, addTableMaps, pbaBytes } = require('../dist/capture/geometry.js');
 const { device } = require('../dist/tracefile/schema.js');
 
-const BIN = path.resolve(__dirname, '..', 'bin', 'msixtrace');
+const BIN = path.resolve(__dirname, '..', 'bin', 'msixtrace.js');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'msx-capture-geom-'));
 process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
 

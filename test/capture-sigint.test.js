@@ -8,7 +8,7 @@ const path = require('path');
 const { spawn, spawnSync } = require('child_process');
 const { TraceReader } = require('../dist/tracefile/reader.js');
 
-const BIN = path.resolve(__dirname, '..', 'bin', 'msixtrace');
+const BIN = path.resolve(__dirname, '..', 'bin', 'msixtrace.js');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'msx-capture-sigint-'));
 process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
 

@@ -9,7 +9,7 @@ const zlib = require('zlib');
 const { spawnSync } = require('child_process');
 const { SimpletraceDecoder, isSimpletrace } = require('../dist/capture/formats/simpletrace.js');
 
-const BIN = path.resolve(__dirname, '..', 'bin', 'msixtrace');
+const BIN = path.resolve(__dirname, '..', 'bin', 'msixtrace.js');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'msx-capture-simple-'));
 process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
 

@@ -13,7 +13,7 @@ const path = require('path');
 const { spawnSync } = require('child_process');
 
 const ROOT = path.resolve(__dirname, '..');
-const BIN = path.join(ROOT, 'bin', 'msixtrace');
+const BIN = path.join(ROOT, 'bin', 'msixtrace.js');
 const CI = !!process.env.CI && process.env.CI !== 'false' && process.env.CI !== '0';
 const BASELINE = JSON.parse(fs.readFileSync(path.join(ROOT, 'traces', 'baseline.json'), 'utf8'));
 const RECORDINGS = Object.keys(BASELINE.traces).sort().map((k) => path.dirname(k)); // recording directories

@@ -13,7 +13,7 @@ const path = require('path');
 const { spawnSync } = require('child_process');
 
 const ROOT = path.resolve(__dirname, '..');
-const BIN = path.join(ROOT, 'bin', 'msixtrace');
+const BIN = path.join(ROOT, 'bin', 'msixtrace.js');
 const SCRIPT = path.join(ROOT, 'examples', 'read_trace.py');
 const PROTO = path.join(ROOT, 'proto', 'msixtrace.proto');
 const CI = !!process.env.CI && process.env.CI !== 'false' && process.env.CI !== '0';

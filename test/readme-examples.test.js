@@ -15,7 +15,7 @@ const path = require('path');
 const { spawnSync } = require('child_process');
 
 const ROOT = path.resolve(__dirname, '..');
-const BIN = path.join(ROOT, 'bin', 'msixtrace');
+const BIN = path.join(ROOT, 'bin', 'msixtrace.js');
 const README = path.join(ROOT, 'README.md');
 const TIMEOUT_MS = 180_000;
 
@@ -80,10 +80,11 @@ test(`README.md: ${commands.length} msixtrace example command(s) run as written`
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'msx-readme-'));
   after(() => fs.rmSync(work, { recursive: true, force: true }));
   fs.symlinkSync(path.join(ROOT, 'traces'), path.join(work, 'traces'), 'dir');
-  // `msixtrace` on PATH: this checkout's CLI run by this node.
+  // `msixtrace` on PATH as npm installs it: a symlink to this checkout's bin/msixtrace (the sh
+  // wrapper), which runs the `node` found first on PATH: this one.
   const binDir = path.join(work, '.bin');
   fs.mkdirSync(binDir);
-  fs.writeFileSync(path.join(binDir, 'msixtrace'), `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`, { mode: 0o755 });
+  fs.symlinkSync(path.join(ROOT, 'bin', 'msixtrace'), path.join(binDir, 'msixtrace'));
   const env = { ...process.env, PATH: `${binDir}${path.delimiter}${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH}` };
   delete env.NODE_TEST_CONTEXT;
 

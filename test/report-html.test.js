@@ -12,7 +12,7 @@ const { TraceWriter } = require('../dist/tracefile/writer.js');
 const { device } = require('../dist/tracefile/schema.js');
 
 const ROOT = path.resolve(__dirname, '..');
-const BIN = path.join(ROOT, 'bin', 'msixtrace');
+const BIN = path.join(ROOT, 'bin', 'msixtrace.js');
 const REC = path.join(ROOT, 'traces', 'qemu-7.2-linux-6.1-virtio-net-affinity');
 const CHROMIUM = '/usr/bin/chromium';
 const MODELS = 9;

@@ -11,7 +11,7 @@ const { runWorkload } = require('../dist/synth/index.js');
 const { scenario, SCENARIOS } = require('../dist/synth/scenarios.js');
 
 const ROOT = path.resolve(__dirname, '..');
-const BIN = path.join(ROOT, 'bin', 'msixtrace');
+const BIN = path.join(ROOT, 'bin', 'msixtrace.js');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'msx-synth-'));
 process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
 

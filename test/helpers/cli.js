@@ -2,7 +2,7 @@
 const path = require('path');
 const { spawn, spawnSync } = require('child_process');
 
-const BIN = path.resolve(__dirname, '..', '..', 'bin', 'msixtrace');
+const BIN = path.resolve(__dirname, '..', '..', 'bin', 'msixtrace.js');
 
 function runCli(args, { input, cwd } = {}) {
   return new Promise((resolve) => {
