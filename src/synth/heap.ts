@@ -1,5 +1,10 @@
 // Binary min-heap of (key, seq) with three numeric payload columns, kept in typed arrays so millions
-// of pushes allocate nothing. seq breaks ties in insertion order, which keeps output deterministic.
+// of pushes allocate nothing. seq breaks ties in insertion order, which keeps output deterministic:
+// (key, seq) is a total order, so every correct heap pops the same sequence.
+//
+// Sifts move a hole instead of swapping: the entry being placed is held in locals and each level
+// copies one entry once, where a swap read and wrote two. The heaps are popped once per generated
+// access or simulation step, which made the swaps the largest cost of `synth`.
 
 export class TimedHeap {
   size = 0;
@@ -24,29 +29,37 @@ export class TimedHeap {
     this.key = g(this.key); this.seq = g(this.seq); this.p0 = g(this.p0); this.p1 = g(this.p1); this.p2 = g(this.p2);
   }
 
-  private less(i: number, j: number): boolean {
-    const ki = this.key[i], kj = this.key[j];
-    return ki < kj || (ki === kj && this.seq[i] < this.seq[j]);
+  /** Copies entry `from` into slot `to`. */
+  private move(to: number, from: number): void {
+    this.key[to] = this.key[from];
+    this.seq[to] = this.seq[from];
+    this.p0[to] = this.p0[from];
+    this.p1[to] = this.p1[from];
+    this.p2[to] = this.p2[from];
   }
 
-  private swap(i: number, j: number): void {
-    let t = this.key[i]; this.key[i] = this.key[j]; this.key[j] = t;
-    t = this.seq[i]; this.seq[i] = this.seq[j]; this.seq[j] = t;
-    t = this.p0[i]; this.p0[i] = this.p0[j]; this.p0[j] = t;
-    t = this.p1[i]; this.p1[i] = this.p1[j]; this.p1[j] = t;
-    t = this.p2[i]; this.p2[i] = this.p2[j]; this.p2[j] = t;
+  private put(i: number, k: number, s: number, a: number, b: number, c: number): void {
+    this.key[i] = k;
+    this.seq[i] = s;
+    this.p0[i] = a;
+    this.p1[i] = b;
+    this.p2[i] = c;
   }
 
-  push(key: number, a: number, b: number, c: number): void {
+  push(k: number, a: number, b: number, c: number): void {
     if (this.size === this.key.length) this.grow();
+    const s = this.seqNext++;
+    const key = this.key, seq = this.seq;
     let i = this.size++;
-    this.key[i] = key; this.seq[i] = this.seqNext++; this.p0[i] = a; this.p1[i] = b; this.p2[i] = c;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!this.less(i, parent)) break;
-      this.swap(i, parent);
+      const kp = key[parent];
+      // The new entry has the largest seq, so it goes above its parent only with a smaller key.
+      if (!(k < kp)) break;
+      this.move(i, parent);
       i = parent;
     }
+    this.put(i, k, s, a, b, c);
   }
 
   get minKey(): number {
@@ -59,19 +72,21 @@ export class TimedHeap {
 
   pop(): void {
     const last = --this.size;
-    if (last > 0) {
-      this.key[0] = this.key[last]; this.seq[0] = this.seq[last];
-      this.p0[0] = this.p0[last]; this.p1[0] = this.p1[last]; this.p2[0] = this.p2[last];
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1, r = l + 1;
-        let m = i;
-        if (l < last && this.less(l, m)) m = l;
-        if (r < last && this.less(r, m)) m = r;
-        if (m === i) break;
-        this.swap(i, m);
-        i = m;
-      }
+    if (last <= 0) return;
+    // The last entry sinks from the root's place.
+    const key = this.key, seq = this.seq;
+    const k = key[last], s = seq[last], a = this.p0[last], b = this.p1[last], c = this.p2[last];
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= last) break;
+      const r = l + 1;
+      let m = l;
+      if (r < last && (key[r] < key[l] || (key[r] === key[l] && seq[r] < seq[l]))) m = r;
+      if (!(key[m] < k || (key[m] === k && seq[m] < s))) break;
+      this.move(i, m);
+      i = m;
     }
+    this.put(i, k, s, a, b, c);
   }
 }
