@@ -456,31 +456,14 @@ static int32_t decode_core(const uint8_t *buf, uint32_t start, uint32_t end, uin
     } while (0)
 
     const uint8_t *at = NULL;
-    if (cs[C_KEY] && keyout) {
-        if ((rc = keys_column(cs[C_KEY], ce[C_KEY], n, d, keyout, &at)) < 0)
+    if (cs[C_KEY]) {
+        /* Column mode reads the keys the way keys mode does, then expands them. */
+        uint16_t *keys_of = keyout ? keyout : dc->keys;
+        if ((rc = keys_column(cs[C_KEY], ce[C_KEY], n, d, keys_of, &at)) < 0)
             FAIL(rc, at);
-    } else if (cs[C_KEY]) {
-        const uint8_t *q = cs[C_KEY], *qe = ce[C_KEY];
-        for (uint32_t i = 0; i < n; i++) {
-            uint32_t k;
-            if (q < qe && *q < 0x80) {
-                k = *q++;
-            } else {
-                if (q >= qe)
-                    FAIL(MSX_DEC_FEW, q);
-                const uint8_t *kat = q;
-                if ((rc = get_u64_short(&q, qe, &v)) < 0)
-                    FAIL(rc, q);
-                if (v >= d)
-                    FAIL(MSX_DEC_KEY, kat);
-                k = (uint32_t)v;
-            }
-            if (k >= d)
-                FAIL(MSX_DEC_KEY, q - 1);
-            SET_EVENT(i, k);
-        }
-        if (q != qe)
-            FAIL(MSX_DEC_MANY, q);
+        if (!keyout)
+            for (uint32_t i = 0; i < n; i++)
+                SET_EVENT(i, keys_of[i]);
     } else if (keyout) {
         memset(keyout, 0, n * sizeof *keyout);
     } else {

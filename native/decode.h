@@ -58,6 +58,7 @@ struct msx_dict {
     uint16_t device[MAXB];
     uint8_t access[MAXB];
     uint32_t hslot[HSLOTS]; /* slot hash: entry index + 1, 0 empty */
+    uint16_t keys[MAXB];    /* column mode: each event's entry, before it is expanded */
 };
 
 /* msx_decode_batch without the columns: keys[i] = event i's dictionary entry (keys holds 65536);
