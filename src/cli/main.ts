@@ -55,8 +55,8 @@ async function guarded(run: () => Promise<unknown>): Promise<void> {
 
 export async function main(argv: string[]): Promise<void> {
   const args = argv.map((a) => (a === '-' ? STDIN_PATH : a));
-  const verb = verbOf(args);
-  if (verb !== null && args[0] === verb && process.env.MSIXTRACE_CLI_YARGS !== '1') {
+  const verb = args[0];
+  if ((VERBS as readonly string[]).includes(verb) && process.env.MSIXTRACE_CLI_YARGS !== '1') {
     const mod = load(verb);
     const direct = parseDirect(args, verb, mod.options);
     if (direct) return guarded(async () => mod.handler(direct as never));

@@ -53,10 +53,10 @@ export class GroupIndex {
       if (y >= 0 && y < DIRECT) {
         if (y >= row!.length) row = this.grow(x, row!, y);
         let id = row![y];
-        if (id < 0) row![y] = id = this.idOf(b, i);
+        if (id < 0) row![y] = id = this.idOf(x, y);
         gid[i] = id;
       } else {
-        gid[i] = this.idOf(b, i);
+        gid[i] = this.idOf(x, y);
       }
     }
   }
@@ -71,41 +71,41 @@ export class GroupIndex {
     return next;
   }
 
-  private idOf(b: EventBatch, i: number): number {
-    const k = this.numericKey(b, i);
+  private idOf(x: number, y: number): number {
+    const k = this.numericKey(x, y);
     let id = this.ids.get(k);
     if (id === undefined) {
       id = this.keys.length;
       this.ids.set(k, id);
-      this.keys.push(this.name(b, i));
+      this.keys.push(this.name(x, y));
     }
     return id;
   }
 
   // Exact in a double: entry is device (16 bits) x 2^29 + entry or the PBA mark (29 bits); vcpu
   // is a dense guest index (< 2^21 guests) x 2^32 + the vCPU as 32 bits.
-  private numericKey(b: EventBatch, i: number): number {
+  private numericKey(x: number, y: number): number {
     switch (this.by) {
       case 'entry':
-        return b.device[i] * TWO29 + (b.region[i] === REGION_PBA ? TWO28 : b.offset[i] >>> 4);
+        return x * TWO29 + (y < 0 ? TWO28 : y);
       case 'guest':
-        return b.guest[i];
+        return x;
       default: {
-        let g = this.guestIds.get(b.guest[i]);
-        if (g === undefined) this.guestIds.set(b.guest[i], (g = this.guestIds.size));
-        return g * TWO32 + (b.vcpu[i] >>> 0);
+        let g = this.guestIds.get(x);
+        if (g === undefined) this.guestIds.set(x, (g = this.guestIds.size));
+        return g * TWO32 + (y >>> 0);
       }
     }
   }
 
-  private name(b: EventBatch, i: number): string {
+  private name(x: number, y: number): string {
     switch (this.by) {
       case 'entry':
-        return b.region[i] === REGION_PBA ? `${b.device[i]}:pba` : `${b.device[i]}:${b.offset[i] >>> 4}`;
+        return y < 0 ? `${x}:pba` : `${x}:${y}`;
       case 'guest':
-        return String(b.guest[i]);
+        return String(x);
       default:
-        return `${b.guest[i]}:${b.vcpu[i]}`;
+        return `${x}:${y}`;
     }
   }
 }
