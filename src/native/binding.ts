@@ -1,8 +1,10 @@
 // The one ffi-napi binding to native/ (libmsixmodels.so, built by node-gyp at npm install).
 // Calls take whole batches: one call per EventBatch per model, never one per event.
 import * as fs from 'fs';
-import * as path from 'path';
 import { UserError } from '../errors';
+import { libraryPath } from './library';
+
+export { libraryPath };
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const ffi = require('@2060.io/ffi-napi');
@@ -33,11 +35,6 @@ export interface NativeLib {
 }
 
 let lib: NativeLib | null = null;
-
-export function libraryPath(): string {
-  const root = path.resolve(__dirname, '..', '..');
-  return process.env.MSIXTRACE_NATIVE_LIB ?? path.join(root, 'build', 'Release', 'libmsixmodels.so');
-}
 
 export function native(): NativeLib {
   if (lib) return lib;

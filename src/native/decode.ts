@@ -2,12 +2,9 @@
 // libmsixmodels.so as the models. The reader uses it when the library is there and falls back to
 // the JS reference decoder (src/tracefile/batch-codec.ts) when it is not, so capture, dump and the
 // tests of the file format never require the native build; replay needs the library anyway.
-import * as fs from 'fs';
 import { EventBatch } from '../events';
-import { libraryPath } from './binding';
+import { bindOptional } from './library';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const ffi = require('@2060.io/ffi-napi');
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const ref = require('@2060.io/ref-napi');
 
@@ -52,30 +49,21 @@ function load(): DecodeLib | null {
   if (lib !== undefined) return lib;
   lib = null;
   if (process.env.MSIXTRACE_JS_DECODE === '1') return lib;
-  const file = libraryPath();
-  if (!fs.existsSync(file)) return lib;
-  try {
-    lib = ffi.Library(file, {
-      msx_decode_scratch_size: ['uint32', []],
-      msx_decode_batch: ['int32', ['pointer', 'uint32', 'uint32', 'pointer', 'uint32', 'uint32', 'pointer', 'uint32', 'pointer']],
-      msx_crc32: ['uint32', ['uint32', 'pointer', 'uint32']],
-      msx_feed_many: ['int32', ['pointer', 'uint32', 'pointer', 'uint32', 'uint32', 'uint32']],
-    }) as DecodeLib;
-  } catch {
-    lib = null; // an older library without the decoder: the JS decoder takes over
-  }
+  // A library without the decoder: the JS decoder takes over; without the pipeline: replay
+  // decodes in JS-driven batches instead.
+  lib = bindOptional<DecodeLib>(() => ({
+    msx_decode_scratch_size: ['uint32', []],
+    msx_decode_batch: ['int32', ['pointer', 'uint32', 'uint32', 'pointer', 'uint32', 'uint32', 'pointer', 'uint32', 'pointer']],
+    msx_crc32: ['uint32', ['uint32', 'pointer', 'uint32']],
+    msx_feed_many: ['int32', ['pointer', 'uint32', 'pointer', 'uint32', 'uint32', 'uint32']],
+  }));
   if (lib) {
-    try {
-      const ptr = ref.refType(ref.types.void);
-      Object.assign(lib, ffi.Library(file, {
-        msx_pipe_create: [ptr, ['pointer', 'uint32', 'uint32', 'uint32']],
-        msx_pipe_submit: ['int32', [ptr, 'pointer', 'uint32', 'uint32', 'pointer']],
-        msx_pipe_finish: ['int32', [ptr]],
-        msx_pipe_destroy: ['void', [ptr]],
-      }));
-    } catch {
-      // a library without the pipeline: replay decodes in JS-driven batches instead
-    }
+    Object.assign(lib, bindOptional((ptr) => ({
+      msx_pipe_create: [ptr, ['pointer', 'uint32', 'uint32', 'uint32']],
+      msx_pipe_submit: ['int32', [ptr, 'pointer', 'uint32', 'uint32', 'pointer']],
+      msx_pipe_finish: ['int32', [ptr]],
+      msx_pipe_destroy: ['void', [ptr]],
+    })) ?? {});
   }
   return lib;
 }

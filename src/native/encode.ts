@@ -8,8 +8,8 @@
 // keeps every batch in JavaScript. The writer's own full batches are encoded on the encoder's
 // thread while the next one fills (start/finish); MSIXTRACE_ENCODE_THREAD=0 keeps that on the
 // calling thread.
-import * as fs from 'fs';
 import { EventBatch } from '../events';
+import { bindOptional } from './library';
 import { WireWriter } from '../tracefile/wire';
 
 /** Batches smaller than this are left to the JavaScript encoder unless the library is loaded. */
@@ -50,26 +50,13 @@ let lib: EncodeLib | null | undefined;
 export function encodeLib(): EncodeLib | null {
   if (lib !== undefined) return lib;
   lib = null;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const { libraryPath } = require('./binding') as typeof import('./binding');
-    const file = libraryPath();
-    if (!fs.existsSync(file)) return lib;
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const ffi = require('@2060.io/ffi-napi');
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const ref = require('@2060.io/ref-napi');
-    const ptr = ref.refType(ref.types.void);
-    lib = ffi.Library(file, {
-      msx_encoder_create: [ptr, []],
-      msx_encoder_destroy: ['void', [ptr]],
-      msx_encode_batch: ['int32', [ptr, 'pointer', 'uint32', 'uint32', 'uint32', 'pointer', 'uint32']],
-      msx_encode_start: ['int32', [ptr, 'pointer', 'uint32', 'uint32', 'uint32', 'pointer', 'uint32']],
-      msx_encode_finish: ['int32', [ptr]],
-    }) as EncodeLib;
-  } catch {
-    lib = null;
-  }
+  lib = bindOptional<EncodeLib>((ptr) => ({
+    msx_encoder_create: [ptr, []],
+    msx_encoder_destroy: ['void', [ptr]],
+    msx_encode_batch: ['int32', [ptr, 'pointer', 'uint32', 'uint32', 'uint32', 'pointer', 'uint32']],
+    msx_encode_start: ['int32', [ptr, 'pointer', 'uint32', 'uint32', 'uint32', 'pointer', 'uint32']],
+    msx_encode_finish: ['int32', [ptr]],
+  }));
   return lib;
 }
 

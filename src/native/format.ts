@@ -1,8 +1,8 @@
 // Binding of native/format.c: the NDJSON/CSV lines of `dump`, one call per batch. The JavaScript
 // formatter in src/cli/dump.ts stays the reference (and the fallback without the library, or with
 // MSIXTRACE_JS_FORMAT=1); test/cli-dump-format.test.js compares the two byte for byte.
-import * as fs from 'fs';
 import { EventBatch } from '../events';
+import { bindOptional } from './library';
 
 export const FORMAT_NDJSON = 0;
 export const FORMAT_CSV = 1;
@@ -19,17 +19,7 @@ function load(): FormatLib | null {
   if (lib !== undefined) return lib;
   lib = null;
   if (process.env.MSIXTRACE_JS_FORMAT === '1') return lib;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const { libraryPath } = require('./binding') as typeof import('./binding');
-    const file = libraryPath();
-    if (!fs.existsSync(file)) return lib;
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const ffi = require('@2060.io/ffi-napi');
-    lib = ffi.Library(file, { msx_format_events: ['int32', ['pointer', 'uint32', 'uint32', 'int32', 'pointer', 'uint32']] }) as FormatLib;
-  } catch {
-    lib = null; // an older library: the JavaScript formatter takes over
-  }
+  lib = bindOptional<FormatLib>(() => ({ msx_format_events: ['int32', ['pointer', 'uint32', 'uint32', 'int32', 'pointer', 'uint32']] }));
   return lib;
 }
 

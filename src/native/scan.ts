@@ -1,7 +1,7 @@
 // Binding of the capture fast path in native/scan.c (same library as ./binding, its own
 // ffi.Library so that the model binding stays untouched). Loaded only when a capture first needs
 // it: ffi-napi costs ~45 ms to load. Calls take whole buffers, never one line.
-import * as fs from 'fs';
+import { bindOptional } from './library';
 
 export const IO_EPOCH = 0;
 export const IO_SHIFT = 1;
@@ -33,19 +33,8 @@ export function scanLib(): ScanLib | null {
   if (lib !== undefined) return lib;
   lib = null;
   if (process.env.MSIXTRACE_NO_FAST === '1') return lib;
-  try {
-    // Required here, not imported: ./binding loads ffi-napi as it loads.
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const { libraryPath } = require('./binding') as typeof import('./binding');
-    const file = libraryPath();
-    if (!fs.existsSync(file)) return lib;
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const ffi = require('@2060.io/ffi-napi');
-    lib = ffi.Library(file, {
-      msx_scan_qemu: ['int32', ['pointer', 'uint32', 'uint32', 'pointer', 'pointer', 'uint32', 'pointer', 'uint32', 'pointer']],
-    }) as ScanLib;
-  } catch {
-    lib = null;
-  }
+  lib = bindOptional<ScanLib>(() => ({
+    msx_scan_qemu: ['int32', ['pointer', 'uint32', 'uint32', 'pointer', 'pointer', 'uint32', 'pointer', 'uint32', 'pointer']],
+  }));
   return lib;
 }
