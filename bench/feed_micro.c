@@ -2,7 +2,7 @@
  * (pipeline.h) on one .msixtrace file, without Node. Also checks that the pipeline's counters equal
  * msx_feed's for every model, cold and warm (exit 1 when they differ).
  *
- *   gcc -std=c11 -O2 -pthread -Inative native/[a-z]*.c bench/feed_micro.c -o /tmp/feed_micro
+ *   gcc -std=c11 -O2 -pthread $(node scripts/native-files.js cflags) $(node scripts/native-files.js sources) bench/feed_micro.c -o /tmp/feed_micro
  *   /tmp/feed_micro FILE THREADS TABLE_GPA PBA_GPA|- ENTRIES [TABLE_GPA PBA_GPA|- ENTRIES ...]
  *
  * The device list must be the trace header's (node -e to print it: see bench/replay.js). */

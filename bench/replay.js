@@ -6,7 +6,7 @@
 // and its CPU time (cores used = CPU seconds / wall seconds: below the machine's core count when
 // other work holds the cores, which on a shared machine is the usual bound).
 //
-// Replay without decision bytes runs the native pipeline (native/pipeline.h): one call per packet
+// Replay without decision bytes runs the native pipeline (native/replay/pipeline.h): one call per packet
 // decodes it on the JS thread and feeds every model on native worker threads, so decoding batch k+1
 // overlaps feeding batch k and models run in parallel. --explain, --by entry and --interval still
 // decode to columns and call msx_feed per model (the "feed alone" baselines bound that path).
@@ -253,7 +253,7 @@ function main() {
     const js = dumpRun(fmt, { MSIXTRACE_JS_FORMAT: '1' });
     dumps.push(nat);
     row(`CLI dump --format ${fmt}`, n / nat.secs, 'events/s', null, null, nat.peak_rss_mb, `msixtrace dump ${rel} --format ${fmt} > /dev/null`,
-      `native/format.c, a batch per call; ${(js.secs / nat.secs).toFixed(1)}x faster than the JavaScript formatter on the same trace (MSIXTRACE_JS_FORMAT=1: ${js.secs.toFixed(2)} s vs ${nat.secs.toFixed(2)} s, peak RSS ${js.peak_rss_mb?.toFixed(0)} MB vs ${nat.peak_rss_mb?.toFixed(0)} MB); includes the check pass over the whole file before printing`);
+      `native/dump/format.c, a batch per call; ${(js.secs / nat.secs).toFixed(1)}x faster than the JavaScript formatter on the same trace (MSIXTRACE_JS_FORMAT=1: ${js.secs.toFixed(2)} s vs ${nat.secs.toFixed(2)} s, peak RSS ${js.peak_rss_mb?.toFixed(0)} MB vs ${nat.peak_rss_mb?.toFixed(0)} MB); includes the check pass over the whole file before printing`);
   }
   const peak = Math.max(...[read, decode, repFa, rep1, repAll, repDec, cli1, cliAll, ...dumps].map((x) => x.peak_rss_mb));
   row('peak RSS (any replay run)', peak, 'MB', TARGET_RSS_MB, peak <= TARGET_RSS_MB, peak, 'max over the runs above', `${n} events, ${bytes} bytes`);

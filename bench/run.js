@@ -35,14 +35,14 @@ const CAPTURE_BOUNDS = `### Capture
 
 Design: capture reads a plain file into two alternating page-aligned 4 MiB buffers (WebAssembly
 memory, src/util/aligned.ts: one read ahead on the libuv pool while the other is scanned), and
-once a QEMU log has shown region names, a wall clock and its first kept access, \`native/scan.c\`
+once a QEMU log has shown region names, a wall clock and its first kept access, \`native/capture/scan.c\`
 (\`msx_scan_qemu\`) takes whole buffers: runs of lines without an 'm..x' pair or NUL are skipped
 64 bytes at a time (AVX2 where the CPU has it, chosen at run time; newlines counted with popcnt,
 no branch per block), and a line holding \`msix\` in the shape QEMU 6.1+ prints is parsed in one
 pass at fixed places (digit and hex runs found with SSE2, converted 8 digits at a time with SWAR
 multiply-adds, the seconds of the stamp remembered from the line before); every other line goes
 through the general parser. Events are classified against the geometry ranges and written
-straight into the TraceWriter's EventBatch. Full batches are encoded by \`native/encode.c\`
+straight into the TraceWriter's EventBatch. Full batches are encoded by \`native/tracefile/encode.c\`
 (byte-identical to the JS BatchEncoder, test/tracefile-encode.test.js) on the encoder's own
 thread while the scan fills the writer's second batch. JavaScript runs once per 4 MiB chunk and
 once per batch, never per line or event; any line the C code cannot decide exactly as the JS

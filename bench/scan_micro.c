@@ -6,7 +6,7 @@
  * The checksum covers every flushed batch's columns, the per-range counts, the punt offsets and
  * the line count, so two builds of scan.c that print the same checksum wrote the same batches.
  *
- *   gcc -std=c11 -O2 -Inative native/scan.c bench/scan_micro.c -o /tmp/scan_micro
+ *   gcc -std=c11 -O2 -Inative/common -Inative/capture native/capture/scan.c bench/scan_micro.c -o /tmp/scan_micro
  *   /tmp/scan_micro FILE EPOCH_SEC RUNS START END DEVICE REGION [START END DEVICE REGION ...]
  *
  * e.g. for the logs bench/capture.js makes from traces/qemu-7.2-linux-6.1-e1000e-rebind:

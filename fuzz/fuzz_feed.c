@@ -1,5 +1,5 @@
 /* libFuzzer harness for the batch entry point: built by scripts/fuzz.sh with
- *   clang -fsanitize=fuzzer,address,undefined -Inative (every native .c file) fuzz/fuzz_feed.c
+ *   clang -fsanitize=fuzzer,address,undefined $(node scripts/native-files.js cflags) (every native .c file) fuzz/fuzz_feed.c
  *
  * Input layout (all little-endian):
  *   byte 0        model index, modulo msx_model_count()

@@ -1,6 +1,6 @@
-/* libFuzzer harness for the capture fast path's line scan (msx_scan_qemu, native/scan.h): built by
+/* libFuzzer harness for the capture fast path's line scan (msx_scan_qemu, native/capture/scan.h): built by
  * scripts/fuzz.sh with
- *   clang -fsanitize=fuzzer,address,undefined -Inative native/scan.c fuzz/fuzz_scan.c
+ *   clang -fsanitize=fuzzer,address,undefined -Inative/common -Inative/capture native/capture/scan.c fuzz/fuzz_scan.c
  * (plus a -D that lets flag bit 6 below turn the AVX2 skip loop off at run time; without it the
  * bit does nothing).
  *

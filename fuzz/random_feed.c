@@ -13,7 +13,7 @@
  * geometry, and exits 1. Memory errors and undefined behaviour are the sanitizers' to report.
  *
  * Pipeline rounds (PERCENT of the rounds msx_create accepts, default 30): replay's default path,
- * native/pipeline.h, checked against msx_feed. A second context is created for a random subset of
+ * native/replay/pipeline.h, checked against msx_feed. A second context is created for a random subset of
  * the models x starts (usually all of them, in random order) and a pipeline built over them
  * (msx_pipe_create; 1 thread in 30% of the rounds, 2 in 55%, 3..5 otherwise). Every batch is made
  * representable in a trace (sizes 1/2/4/8, region and direction 0/1; timestamps drawn per round

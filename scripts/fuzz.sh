@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer harnesses under ASan + UBSan and fuzzes each for a share of a bounded time:
-#   fuzz_feed  fuzz/fuzz_feed.c with native/*.c: the models' batch entry point (msx_feed),
+#   fuzz_feed  fuzz/fuzz_feed.c with every native/ source: the models' batch entry point (msx_feed),
 #              seeds in fuzz/corpus/
-#   fuzz_scan  fuzz/fuzz_scan.c with native/scan.c: the capture fast path's line scan
+#   fuzz_scan  fuzz/fuzz_scan.c with native/capture/scan.c: the capture fast path's line scan
 #              (msx_scan_qemu), seeds in fuzz/corpus-scan/
 #
 #   scripts/fuzz.sh [SECONDS [LIBFUZZER-OPTION...]]
@@ -57,15 +57,19 @@ if ! command -v "$clang" >/dev/null 2>&1 ||
   exit 77
 fi
 
+# Sources and include folders come from scripts/native-files.js (native/ mirrors src/ in stages).
+read -r -a NATIVE_SRC <<<"$(node scripts/native-files.js sources)"
+read -r -a NATIVE_INC <<<"$(node scripts/native-files.js cflags)"
+
 harnesses=(feed scan)
 [ -n "$only" ] && harnesses=("$only")
 for h in "${harnesses[@]}"; do
   if [ "$h" = feed ]; then
-    src=(native/*.c fuzz/fuzz_feed.c)
+    src=("${NATIVE_SRC[@]}" fuzz/fuzz_feed.c)
   else
-    src=("${SCAN_DEFS[@]}" native/scan.c fuzz/fuzz_scan.c)
+    src=("${SCAN_DEFS[@]}" native/capture/scan.c fuzz/fuzz_scan.c)
   fi
-  if ! "$clang" "${FLAGS[@]}" -Wall -Wextra -Inative "${src[@]}" -o "$work/fuzz_$h"; then
+  if ! "$clang" "${FLAGS[@]}" -Wall -Wextra "${NATIVE_INC[@]}" "${src[@]}" -o "$work/fuzz_$h"; then
     echo "fuzz.sh: build of fuzz_$h failed" >&2
     exit 2
   fi
@@ -81,9 +85,9 @@ fail() { # HARNESS WHAT
   echo "fuzz.sh: FAILED (fuzz_$1): $2" >&2
   echo "fuzz.sh: crash inputs in $artifacts; rerun one with: $work/fuzz_$1 <file>" >&2
   if [ "$1" = scan ]; then
-    echo "fuzz.sh: (or rebuild it: $clang ${FLAGS[*]} '${SCAN_DEFS[0]}' -Inative native/scan.c fuzz/fuzz_scan.c -o fuzz_scan)" >&2
+    echo "fuzz.sh: (or rebuild it: $clang ${FLAGS[*]} '${SCAN_DEFS[0]}' ${NATIVE_INC[*]} native/capture/scan.c fuzz/fuzz_scan.c -o fuzz_scan)" >&2
   else
-    echo "fuzz.sh: (or rebuild it: $clang ${FLAGS[*]} -Inative native/*.c fuzz/fuzz_feed.c -o fuzz_feed)" >&2
+    echo "fuzz.sh: (or rebuild it: $clang ${FLAGS[*]} ${NATIVE_INC[*]} ${NATIVE_SRC[*]} fuzz/fuzz_feed.c -o fuzz_feed)" >&2
   fi
   exit 1
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds fuzz/random_feed.c with native/*.c under AddressSanitizer + UndefinedBehaviorSanitizer and
+# Builds fuzz/random_feed.c with every native/ source under AddressSanitizer + UndefinedBehaviorSanitizer and
 # feeds random events through every model, and through the replay pipeline (encode, decode, feed on
 # worker threads) checked against it (see the driver's header comment).
 #
@@ -47,7 +47,9 @@ if [ -z "$cc" ]; then
   exit 77
 fi
 
-if ! "$cc" "${SAN_FLAGS[@]}" -Wall -Wextra -Inative native/*.c fuzz/random_feed.c -o "$work/random_feed"; then
+read -r -a NATIVE_SRC <<<"$(node scripts/native-files.js sources)"
+read -r -a NATIVE_INC <<<"$(node scripts/native-files.js cflags)"
+if ! "$cc" "${SAN_FLAGS[@]}" -Wall -Wextra "${NATIVE_INC[@]}" "${NATIVE_SRC[@]}" fuzz/random_feed.c -o "$work/random_feed"; then
   echo "sanitize.sh: build with $cc failed" >&2
   exit 2
 fi

@@ -1,5 +1,5 @@
 // The normalized event (DESIGN.md) held column by column in one ArrayBuffer whose layout is the
-// native batch layout of native/msixtrace.h, so a batch crosses FFI with no per-event copy.
+// native batch layout of native/common/msixtrace.h, so a batch crosses FFI with no per-event copy.
 
 export const REGION_TABLE = 0;
 export const REGION_PBA = 1;

@@ -1,4 +1,4 @@
-// The native capture fast path (native/scan.c via src/capture/fastpath.ts) against the JavaScript
+// The native capture fast path (native/capture/scan.c via src/capture/fastpath.ts) against the JavaScript
 // reference path: the same events (dump output) and the same summary, on the real recordings and
 // on a synthetic log full of edge cases, with the fast path forced on (MSIXTRACE_FAST=always) and
 // off (=never). Also: the native batch encoder, when it is used, gives the reference bytes.

@@ -1,5 +1,5 @@
 // The native models under AddressSanitizer + UndefinedBehaviorSanitizer: scripts/sanitize.sh builds
-// fuzz/random_feed.c with native/*.c and feeds 10 M random events (odd offsets, sizes, vCPUs,
+// fuzz/random_feed.c with every native/ source and feeds 10 M random events (odd offsets, sizes, vCPUs,
 // devices and geometries) through every model, cold and warm, checking the counter/decision
 // invariants after every batch. In a share of the rounds (2-3 M events) every batch is also encoded
 // (msx_encode_batch), decoded back (msx_decode_batch, which must reproduce it) and run through the

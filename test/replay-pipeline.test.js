@@ -1,4 +1,4 @@
-// The native replay pipeline (native/pipeline.h: decode + feed of every model in one call per
+// The native replay pipeline (native/replay/pipeline.h: decode + feed of every model in one call per
 // packet, on worker threads) against the column path (decode to columns, msx_feed per model): on
 // random traces with several devices (PBA on the table's page, on its own page, none), every size,
 // direction and odd offset, values that repeat and values that do not, the counters of every model,

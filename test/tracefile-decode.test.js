@@ -1,4 +1,4 @@
-// The native EventBatch decoder (native/decode.c) against the JS reference decoder
+// The native EventBatch decoder (native/tracefile/decode.c) against the JS reference decoder
 // (src/tracefile/batch-codec.ts): many random batches encoded once, decoded both ways, compared
 // column by column; damaged batches must fail in both; and the reader's JS fallback.
 const { test } = require('node:test');
@@ -124,7 +124,7 @@ test('damaged batches fail in both decoders (flipped bits with a fixed-up checks
   assert.ok(both > 100 && agreeOk > 100, `${both} failed in both, ${agreeOk} decoded alike`);
 });
 
-// The replay pipeline decodes in keys mode (native/decode.c msx_decode_keys: each event's dictionary
+// The replay pipeline decodes in keys mode (native/tracefile/decode.c msx_decode_keys: each event's dictionary
 // index, no columns), with its own fast loops for the key and ts columns. It must accept exactly what
 // the column decoder accepts, with the same ts bounds, and fail with the same code at the same byte.
 test('keys mode (the pipeline) and column mode decode alike and fail at the same byte', { skip }, () => {
@@ -171,7 +171,7 @@ test('keys mode (the pipeline) and column mode decode alike and fail at the same
   assert.ok(failed > 100 && ok > 150, `${failed} failed alike, ${ok} decoded alike`);
 });
 
-// native/crc32.c folds with PCLMULQDQ where the CPU has it and uses tables otherwise
+// native/common/crc32.c folds with PCLMULQDQ where the CPU has it and uses tables otherwise
 // (MSIXTRACE_CRC_TABLES=1 forces them): both must be zlib's CRC-32 for every length, start address
 // and starting value, especially around the 16- and 64-byte steps of the folding.
 test('the native CRC-32 is zlib\'s, folded and by table', { skip }, () => {

@@ -51,7 +51,7 @@ export function headerJson(h: Header): object {
 
 export const CSV_COLUMNS = 'ts_ns,guest,vcpu,device,region,offset,size,dir,value';
 
-/** The reference formatter: one line per event (native/format.c writes exactly these bytes). */
+/** The reference formatter: one line per event (native/dump/format.c writes exactly these bytes). */
 export function formatEvents(b: EventBatch, format: 'ndjson' | 'csv', emit: (line: string) => void): void {
   for (let i = 0; i < b.n; i++) {
     const region = b.region[i] === 1 ? 'pba' : 'table';
