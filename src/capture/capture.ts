@@ -17,7 +17,7 @@ import { LineScanner } from './lines';
 import { FAST_MIN_BYTES, fastMode, QemuFastScan, ScanContext } from './fastpath';
 import { EventSink } from './sink';
 import { scanLib } from '../native/scan';
-import { countNonEmptyLines, DETECT_BYTES, DETECT_LINES, firstLines, looksLikeText } from './sniff';
+import { looksLikeText, Sniffer } from './sniff';
 import { CaptureStats, renderSummary } from './summary';
 
 export interface CaptureOptions {
@@ -181,17 +181,26 @@ class Capture {
         return source(SIMPLETRACE, null);
       }
       if (forced === SIMPLETRACE) throw new UserError(`${input.name}: not a QEMU simpletrace file (no simpletrace magic in its first 16 bytes)`);
-      if (!looksLikeText(start)) throw new UserError(`${input.name}: not a text trace log (binary data, and not a QEMU simpletrace file)`);
       if (forced) {
+        if (!looksLikeText(start)) throw new UserError(`${input.name}: not a text trace log (binary data, and not a QEMU simpletrace file)`);
         input.unshift(head);
         return source(forced, this.textParser(forced));
       }
-      while (bytes < DETECT_BYTES && countNonEmptyLines(head, DETECT_LINES) < DETECT_LINES && await more());
+      // Detection reads lines, skipping over-long and unreadable ones, within fixed bounds.
+      const sniff = new Sniffer();
+      for (const c of head) sniff.push(c);
+      while (!sniff.done && await more()) sniff.push(head[head.length - 1]);
+      if (!sniff.done) sniff.end();
       input.unshift(head);
-      const spec = detectTextFormat(firstLines(head.length === 1 ? head[0] : Buffer.concat(head)));
+      if (sniff.binary) throw new UserError(`${input.name}: not a text trace log (binary data, and not a QEMU simpletrace file)`);
+      const skipped = sniff.firstSkipped;
+      const spec = detectTextFormat(sniff.lines);
       if (!spec) {
         const textChoices = FORMAT_CHOICES.filter((f) => f !== 'auto' && f !== SIMPLETRACE).join('|');
-        throw new UserError(`cannot tell the log format of ${input.name}; pass -f ${textChoices}`);
+        // --strict: the line that failed first, by its number.
+        if (skipped && this.opts.strict) throw new UserError(`${input.name}:${skipped.line}: ${skipped.why}; cannot tell the log format (pass -f ${textChoices})`);
+        const why = skipped ? ` (${sniff.skipped} line${sniff.skipped > 1 ? 's' : ''} skipped, the first at ${input.name}:${skipped.line}: ${skipped.why})` : '';
+        throw new UserError(`cannot tell the log format of ${input.name}${why}; pass -f ${textChoices}`);
       }
       return source(spec.format, spec.create());
     } catch (e) {
