@@ -600,6 +600,11 @@ int32_t msx_scan_qemu(const uint8_t *buf, uint32_t from, uint32_t to, double *io
         }
         const double *rg = ranges + MSX_RANGE_FIELDS * r;
         double ts = a.ts_ns + shift;
+        /* more than 2^53 ns from the trace start: the JS path reports the line as malformed */
+        if (!(fabs(ts) <= 9007199254740992.0)) {
+            rc = MSX_SCAN_PUNT;
+            break;
+        }
         last_ts = ts;
         c_ts[n] = ts;
         c_lo[n] = (uint32_t)a.value;
