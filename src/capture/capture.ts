@@ -16,7 +16,7 @@ import { InputStream } from './input';
 import { LineScanner } from './lines';
 import { FAST_MIN_BYTES, fastMode, QemuFastScan, ScanContext } from './fastpath';
 import { EventSink } from './sink';
-import { scanLib } from '../native/scan';
+import { QUIET_MALFORMED, QUIET_OUTSIDE, scanLib } from '../native/scan';
 import { looksLikeText, Sniffer } from './sniff';
 import { CaptureStats, renderSummary } from './summary';
 
@@ -263,7 +263,7 @@ class Capture {
     if (s.format !== 'qemu-log' || mode === 'never' || this.dynamicGeometry) return undefined;
     const qemu = parser as LineParser & { wallEpochSec?: number };
     let scan: QemuFastScan | null | undefined;
-    const ctx: ScanContext = { epochSec: 0, shift: 0, guest: 0, lastTs: 0, writer: null! };
+    const ctx: ScanContext = { epochSec: 0, shift: 0, guest: 0, lastTs: 0, writer: null!, quiet: 0, malformed: 0, outside: 0 };
     const keep = (device: number, region: number, dir: number, count: number): void => this.stats.keepMany(device, region, dir, count);
     return (buf, from, to, sc) => {
       const writer = this.sink.direct;
@@ -280,10 +280,15 @@ class Capture {
       ctx.guest = this.opts.guest ?? 0;
       ctx.lastTs = this.lastTs;
       ctx.writer = writer;
+      const st = this.stats;
+      ctx.quiet = this.opts.strict ? 0 : (st.malformed.full ? QUIET_MALFORMED : 0) | (st.outside.full ? QUIET_OUTSIDE : 0);
       const before = scan.kept;
       const pos = scan.scan(buf, from, to, ctx, (n) => { sc.lines += n; });
       this.lastTs = ctx.lastTs;
-      this.parsedAccesses += scan.kept - before;
+      // what access() would have counted for the lines the scan counted itself
+      st.malformed.count += ctx.malformed;
+      st.outside.count += ctx.outside;
+      this.parsedAccesses += scan.kept - before + ctx.outside;
       scan.drainCounts(keep);
       return pos;
     };
