@@ -20,10 +20,11 @@ function variants() {
   };
 }
 
-/** Writes dir/<kind>.log of at least `bytes` each; returns { kind: file }. */
-function writeFloods(dir, bytes) {
+/** Writes dir/<kind>.log of at least `bytes` each (all kinds, or those named); returns { kind: file }. */
+function writeFloods(dir, bytes, kinds = null) {
   const out = {};
   for (const [kind, text] of Object.entries(variants())) {
+    if (kinds && !kinds.includes(kind)) continue;
     out[kind] = path.join(dir, `${kind}.log`);
     writeFile(out[kind], bytes, repeater(text));
   }
