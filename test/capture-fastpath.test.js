@@ -203,3 +203,23 @@ test('captures write the same trace bytes with the native and the JavaScript bat
   };
   assert.ok(cut(js).equals(cut(nat)), 'native and JS encoders wrote different batches');
 });
+
+test('fast path = reference path when floods come before the first kept access (and when nothing is kept)', () => {
+  const rec = path.join(TRACES, 'qemu-7.2-linux-6.1-virtio-net-affinity');
+  const lines = fs.readFileSync(path.join(rec, 'trace-msix.log'), 'latin1').split('\n').filter(Boolean);
+  const bad = lines.map((l, i) => (i % 3 === 0 ? l.replace(' size 4', ' size 3') : i % 3 === 1 ? l.replace('addr 0xfebc', 'addr 0xfebd') : l + '\0'));
+  const flood = [];
+  for (let k = 0; k < 60; k++) flood.push(...bad);
+  const geometry = ['--lspci', path.join(rec, 'lspci-vv.txt')];
+  const before = path.join(tmp, 'flood-first.log');
+  fs.writeFileSync(before, [...flood, ...lines, ...flood, ''].join('\n'), 'latin1');
+  const r = same(before, geometry);
+  assert.equal(r.status, 0);
+  assert.match(r.summary, /kept\s+232 MSI-X accesses/);
+  assert.equal(same(before, geometry, ['--strict']).status, 2);
+  const nothing = path.join(tmp, 'flood-only.log');
+  fs.writeFileSync(nothing, [lines[0].replace(' size 4', ' size 3'), ...flood, ''].join('\n'), 'latin1');
+  const n = same(nothing, geometry);
+  assert.equal(n.status, 2);
+  assert.match(n.summary, /no MSI-X table or PBA accesses found/);
+});

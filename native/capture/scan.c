@@ -638,6 +638,7 @@ int32_t msx_scan_qemu(const uint8_t *buf, uint32_t from, uint32_t to, double *io
     uint32_t n = (uint32_t)io[MSX_IO_N];
     double last_ts = io[MSX_IO_LAST_TS];
     const uint32_t quiet = (uint32_t)io[MSX_IO_QUIET];
+    const int no_events = (quiet & MSX_QUIET_NO_EVENTS) != 0;
     double lines = 0, kept = 0, malformed = 0, outside = 0;
     int32_t rc = MSX_SCAN_END;
 
@@ -672,7 +673,7 @@ int32_t msx_scan_qemu(const uint8_t *buf, uint32_t from, uint32_t to, double *io
         const uint8_t *nl = (size_t)(end - p) >= COMMON_SPAN ? parse_common(p, epoch, &memo, &a) : NULL;
         if (nl) {
             skip = 0;
-            if (n >= limit) {
+            if (n >= limit && !no_events) {
                 rc = MSX_SCAN_FULL;
                 break;
             }
@@ -700,7 +701,7 @@ int32_t msx_scan_qemu(const uint8_t *buf, uint32_t from, uint32_t to, double *io
                 p = nl + 1;
                 continue;
             }
-            if (n >= limit) {
+            if (n >= limit && !no_events) {
                 rc = MSX_SCAN_FULL;
                 break;
             }
@@ -729,6 +730,11 @@ int32_t msx_scan_qemu(const uint8_t *buf, uint32_t from, uint32_t to, double *io
             lines++;
             p = nl + 1;
             continue;
+        }
+        if (no_events) {
+            /* a first kept access: JavaScript starts the trace's clock and opens the file */
+            rc = MSX_SCAN_PUNT;
+            break;
         }
         const double *rg = ranges + MSX_RANGE_FIELDS * r;
         double ts = a.ts_ns + shift;

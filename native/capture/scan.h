@@ -38,6 +38,10 @@
  * otherwise cost an ffi round trip per line). */
 #define MSX_QUIET_MALFORMED 1u
 #define MSX_QUIET_OUTSIDE 2u
+/* Before the first kept access (no clock, no open file yet): the scan writes no event and hands
+ * back the first line that would be one; it still counts what the bits above allow, so a flood of
+ * bad lines before any good one does not go line by line through JavaScript either. */
+#define MSX_QUIET_NO_EVENTS 4u
 
 /* Return values of msx_scan_qemu. */
 #define MSX_SCAN_END 0   /* every line in [from, to) consumed */

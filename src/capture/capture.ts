@@ -3,9 +3,9 @@
 // Inputs are identified before any is read in full, so a bad input fails before work is done and
 // the header can name every source format.
 import { UserError } from '../errors';
-import { DIR_READ, DIR_WRITE, REGION_PBA, REGION_TABLE } from '../events';
+import { DIR_READ, DIR_WRITE, EventBatch, REGION_PBA, REGION_TABLE } from '../events';
 import { Footer } from '../tracefile/schema';
-import { WriterInit } from '../tracefile/writer';
+import { TraceWriter, WriterInit } from '../tracefile/writer';
 import { Progress } from '../util/out';
 import { isStdin } from '../util/stdin';
 import { ACCESS, FormatName, FormatSpec, IGNORED, LineParser, LOST, newRawAccess, RawAccess } from './format';
@@ -16,7 +16,7 @@ import { InputStream } from './input';
 import { LineScanner } from './lines';
 import { FAST_MIN_BYTES, fastMode, QemuFastScan, ScanContext } from './fastpath';
 import { EventSink } from './sink';
-import { QUIET_MALFORMED, QUIET_OUTSIDE, scanLib } from '../native/scan';
+import { QUIET_MALFORMED, QUIET_NO_EVENTS, QUIET_OUTSIDE, scanLib } from '../native/scan';
 import { looksLikeText, Sniffer } from './sniff';
 import { CaptureStats, renderSummary } from './summary';
 
@@ -265,23 +265,28 @@ class Capture {
     let scan: QemuFastScan | null | undefined;
     const ctx: ScanContext = { epochSec: 0, shift: 0, guest: 0, lastTs: 0, writer: null!, quiet: 0, malformed: 0, outside: 0 };
     const keep = (device: number, region: number, dir: number, count: number): void => this.stats.keepMany(device, region, dir, count);
+    // Before the first kept access there is no writer: the scan then writes no event (NO_EVENTS).
+    const noEvents = { batch: new EventBatch(8), batchLimit: 0, flush: (): void => undefined } as unknown as TraceWriter;
     return (buf, from, to, sc) => {
       const writer = this.sink.direct;
       const epochSec = qemu.wallEpochSec ?? -1;
-      if (parser.needle !== 'msix' || s.shift === null || writer === null || epochSec < 0) return from;
+      if (parser.needle !== 'msix') return from;
+      const live = s.shift !== null && writer !== null && epochSec >= 0;
+      // Once events flow without a wall clock (untimed lines), every line is the JS path's.
+      if (!live && writer !== null) return from;
       if (mode === 'auto' && s.input.delivered < FAST_MIN_BYTES && (s.input.totalBytes ?? 0) < FAST_MIN_BYTES) return from;
       if (scan === undefined) {
         const lib = scanLib();
         scan = lib ? new QemuFastScan(lib, this.geometry.rangeTable()) : null;
       }
       if (scan === null) return from;
-      ctx.epochSec = epochSec;
-      ctx.shift = s.shift;
+      ctx.epochSec = live ? epochSec : 0;
+      ctx.shift = s.shift ?? 0;
       ctx.guest = this.opts.guest ?? 0;
       ctx.lastTs = this.lastTs;
-      ctx.writer = writer;
+      ctx.writer = live ? writer : noEvents;
       const st = this.stats;
-      ctx.quiet = this.opts.strict ? 0 : (st.malformed.full ? QUIET_MALFORMED : 0) | (st.outside.full ? QUIET_OUTSIDE : 0);
+      ctx.quiet = (live ? 0 : QUIET_NO_EVENTS) | (this.opts.strict ? 0 : (st.malformed.full ? QUIET_MALFORMED : 0) | (st.outside.full ? QUIET_OUTSIDE : 0));
       const before = scan.kept;
       const pos = scan.scan(buf, from, to, ctx, (n) => { sc.lines += n; });
       this.lastTs = ctx.lastTs;
