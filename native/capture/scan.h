@@ -3,7 +3,9 @@
  *
  * The scan only handles the lines it can decide exactly as the JavaScript reference does
  * (src/capture/formats/qemu-log.ts); everything else is handed back to JavaScript (a "punt"),
- * which then handles that one line itself. The JS side
+ * which then handles that one line itself. The exceptions are floods: lines JavaScript would only
+ * count (malformed ones, accesses outside the ranges) are counted here once it asks for that
+ * (MSX_IO_QUIET below). The JS side
  * (src/native/scan.ts, src/capture/fastpath.ts) owns all the policy: when the fast path may run,
  * what a punted line means, the summary, --strict.
  */
