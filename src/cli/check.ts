@@ -8,7 +8,7 @@ import { renderJunit } from '../check/junit';
 import { UserError } from '../errors';
 import { replayTrace } from '../replay/engine';
 import { StartState } from '../replay/model';
-import { writeFileAtomic } from '../util/atomic';
+import { refuseInputAsOutput, writeFileAtomic } from '../util/atomic';
 import { Out } from '../util/out';
 import { expandModels } from './replay';
 import { declare, VerbOptions } from './options';
@@ -40,6 +40,7 @@ export function handler(argv: any): void {
   const tol = parseTolerance(argv.tolerance);
   if (!tol) throw new UserError(`bad --tolerance '${argv.tolerance}' (use N or N%)`);
   const file: string = argv.baseline;
+  if (argv.junit) refuseInputAsOutput(String(argv.junit), [...(argv.trace as string[]).map(String), file]);
   const exists = fs.existsSync(file);
   if (!exists && !argv.update) throw new UserError(`${file}: no such baseline (create it with --update)`);
   const base: Baseline = exists ? readBaseline(file) : { format: BASELINE_FORMAT, start: 'cold', models: [], traces: {} };

@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { EventBatch } from '../events';
-import { UserError } from '../errors';
+import { ioError, UserError } from '../errors';
 import { FORMAT_VERSION } from '../version';
 import { alignedBuffers, padTo64 } from '../util/aligned';
 import { displayName, isStdin } from '../util/stdin';
@@ -84,7 +84,7 @@ export class TraceReader {
       try {
         this.fd = fs.openSync(file, 'r');
       } catch (e) {
-        throw new UserError(`${this.file}: cannot open: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        throw ioError('open', this.file, e);
       }
       this.ownsFd = true;
       if (fs.fstatSync(this.fd).isDirectory()) throw new UserError(`${this.file}: is a directory, not a .msixtrace file`);
@@ -147,7 +147,7 @@ export class TraceReader {
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
         if ((e as NodeJS.ErrnoException).code === 'EOF') { got = 0; break; }
-        throw new UserError(`${this.file}: read error: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        throw ioError('read', this.file, e);
       }
     }
     if (got === 0) {
