@@ -13,6 +13,7 @@ const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 let handler: ((sig: NodeJS.Signals) => void) | null = null;
 let stopped = false;
 let committed = false;
+let aborted = false;
 const ignore = (): void => undefined;
 
 /** Installs the stop handlers; returns their removal. `first` is called once, for the first signal. */
@@ -21,9 +22,13 @@ export function onStopSignal(first: (sig: NodeJS.Signals) => void): () => void {
     if (committed) return;
     if (!stopped) {
       stopped = true;
-      first(sig);
+      // The finish runs in the promise callbacks after this handler, before node dispatches a
+      // signal that came with this one (a second Ctrl-C, `kill -TERM` after `kill -INT`); started
+      // from the next turn, it comes after them, so such a signal still aborts.
+      setImmediate(() => { if (!aborted) first(sig); });
       return;
     }
+    aborted = true;
     process.stderr.write('msixtrace: aborted: no output written\n');
     process.exit(130);
   };
