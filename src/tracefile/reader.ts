@@ -112,11 +112,10 @@ export class TraceReader {
   }
 
   /**
-   * Hands the native decoding of every following batch to another decoder, e.g. the replay
-   * pipeline, which decodes and feeds the models in one call (only where decoding is native).
+   * Hands the decoding of every following batch to another decoder, e.g. the replay pipeline,
+   * which decodes and feeds the models in one call.
    */
   useDecoder(d: BatchDecoder): void {
-    if (!this.decoder) throw new Error('internal: useDecoder() on a reader that decodes in JS');
     this.decoder = d;
   }
 
@@ -227,8 +226,8 @@ export class TraceReader {
     let events = 0;
     let batches = 0;
     const ndev = this.header.devices.length;
-    const nat = this.decoder;
     for (;;) {
+      const nat = this.decoder;
       try {
         if (!this.nextPacket()) throw this.error(this.pos, `truncated: the file ends after ${batches} complete batches (${events} events) with no footer`);
         if (this.pkKind === PACKET_FOOTER) {
