@@ -129,9 +129,14 @@ export function replayTrace(file: string, opts: ReplayOptions): TraceReplay {
       }
     }
     let groupKeys: string[] = [];
+    let groupOrder: number[] = [];
     if (groupBy && pipe && sizes) {
       groupKeys = groupNames(groupBy, pipe.groupKeys(sizes.groups));
+      // One order for every model (they share the groups): natural order, 'other' last.
+      const collator = new Intl.Collator('en', { numeric: true });
+      groupOrder = groupKeys.map((_, i) => i).sort((a, b) => collator.compare(groupKeys[a], groupKeys[b]));
       if (sizes.groupOverflow) {
+        groupOrder.push(groupKeys.length);
         groupKeys.push(OTHER_GROUP);
         notes.push(`${reader.file}: more than ${MAX_GROUPS} ${BY_NOUN[groupBy]} groups: the accesses of the groups past the first ${MAX_GROUPS} are summed in the group '${OTHER_GROUP}'`);
       }
@@ -146,7 +151,7 @@ export function replayTrace(file: string, opts: ReplayOptions): TraceReplay {
         totals: totalsFrom(fields), fields, xen_side: xenSideFrom(c),
       };
       if (groupBy && pipe) {
-        res.by = { kind: groupBy, groups: groupCounts(groupKeys, pipe.groups(r, groupKeys.length)) };
+        res.by = { kind: groupBy, groups: groupCounts(groupKeys, groupOrder, pipe.groups(r, groupKeys.length)) };
       } else if (opts.by === 'field') {
         res.by = { kind: 'field', groups: FIELD_NAMES.map((key) => ({ key, ...fields[key] })) };
       }
@@ -195,21 +200,17 @@ function groupNames(by: Exclude<GroupBy, 'field'>, keys: Float64Array): string[]
   return names;
 }
 
-/** Groups in natural order ('other' last); anything not absorbed is forwarded, 'both' counts
- * writes that were also absorbed. */
-function groupCounts(keys: string[], c: Float64Array): Array<{ key: string } & DirCounts> {
-  const groups = keys.map((key, g) => {
+/** The groups in `order`; anything not absorbed is forwarded, 'both' counts writes that were also
+ * absorbed. */
+function groupCounts(keys: string[], order: number[], c: Float64Array): Array<{ key: string } & DirCounts> {
+  return order.map((g) => {
     const r = g * 8;
     return {
-      key,
+      key: keys[g],
       read: { absorbed: c[r], forwarded: c[r + 1] + c[r + 2] + c[r + 3] },
       write: { absorbed: c[r + 4], forwarded: c[r + 5] + c[r + 6] + c[r + 7], both: c[r + 6] },
     };
   });
-  const other = keys[keys.length - 1] === OTHER_GROUP && keys.length > MAX_GROUPS ? groups.pop() : undefined;
-  groups.sort((x, y) => naturalOrder(x.key, y.key));
-  if (other) groups.push(other);
-  return groups;
 }
 
 function heatRows(keys: Float64Array, counts: Float64Array): HeatRow[] {
@@ -252,6 +253,3 @@ function fillGaps(list: Interval[], step: number): Interval[] {
   return out;
 }
 
-function naturalOrder(a: string, b: string): number {
-  return a.localeCompare(b, 'en', { numeric: true });
-}

@@ -7,7 +7,8 @@ function pct(part: number, whole: number): string {
 
 /** Text columns (the first `left`) are left-aligned, numbers right-aligned. */
 function grid(head: string[], rows: string[][], left = 1): string {
-  const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
+  // A loop, not Math.max(...rows): a spread of every row is a stack overflow on long tables.
+  const widths = head.map((h, c) => rows.reduce((w, r) => Math.max(w, r[c].length), h.length));
   const fmt = (r: string[]): string => r.map((v, c) => (c < left ? v.padEnd(widths[c]) : v.padStart(widths[c]))).join('  ').trimEnd();
   return [fmt(head), ...rows.map(fmt)].join('\n');
 }
