@@ -2,9 +2,12 @@
  * worker threads. Scheduling: batch b lives in slot b % NSLOT; a task is (model, batch), and a
  * model's batches run in order, one at a time. Any thread takes the ready task of the oldest batch;
  * the caller decodes ahead until all slots hold unfinished batches, then helps with the feeds. */
+#include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "decode.h"
 #include "explain.h"
 #include "feedloop.h"
@@ -65,6 +68,10 @@ struct msx_pipe {
     struct msx_ids groups, buckets, heat;
     uint64_t *heat_counts; /* (heat max + 1) * MSX_HEAT_COLUMNS */
     struct model_tally *tally;
+    /* --explain: each model's line prefix (ex_prefix[ex_ends[m-1], ex_ends[m])) and the text buffer */
+    uint8_t *ex_prefix, *ex_text;
+    uint32_t *ex_ends;
+    uint32_t ex_cap;
 };
 
 /* ---- one task -------------------------------------------------------------------------------- */
@@ -322,6 +329,9 @@ MSX_API void msx_pipe_destroy(msx_pipe *p)
     msx_ids_free(&p->buckets);
     msx_ids_free(&p->heat);
     free(p->heat_counts);
+    free(p->ex_prefix);
+    free(p->ex_text);
+    free(p->ex_ends);
     free(p->scratch);
     free(p->geom);
     free(p->ctxs);
@@ -445,21 +455,65 @@ MSX_API int32_t msx_pipe_configure(msx_pipe *p, int32_t by, uint32_t max_groups,
     return ok ? 0 : -2; /* -2: out of memory; destroy the pipeline */
 }
 
-MSX_API int32_t msx_pipe_explain(msx_pipe *p, uint32_t model, uint32_t from, double index0, const uint8_t *prefix,
-                                 uint32_t prefix_len, uint8_t *out, uint32_t out_cap, double *next)
+/* Writes all of buf to fd, waiting while a non-blocking fd is full: 0, or -errno. */
+static int32_t write_all(int fd, const uint8_t *buf, size_t len)
 {
-    if (!p || !p->explain || !p->published || model >= p->nctx || !prefix || !out || !next ||
-        out_cap < prefix_len + MSX_EXPLAIN_LINE_BOUND)
+    while (len) {
+        ssize_t w = write(fd, buf, len);
+        if (w >= 0) {
+            buf += w;
+            len -= (size_t)w;
+        } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            struct pollfd pf = { fd, POLLOUT, 0 };
+            (void)poll(&pf, 1, -1); /* the reader's pace: backpressure, no spinning */
+        } else if (errno != EINTR) {
+            return -errno;
+        }
+    }
+    return 0;
+}
+
+MSX_API int32_t msx_pipe_explain_setup(msx_pipe *p, const uint8_t *prefixes, const uint32_t *ends)
+{
+    if (!p || !p->explain || !prefixes || !ends || p->ex_text)
         return -1;
+    uint32_t longest = 0;
+    for (uint32_t m = 0; m < p->nctx; m++) {
+        uint32_t from = m ? ends[m - 1] : 0;
+        if (ends[m] < from)
+            return -1;
+        if (ends[m] - from > longest)
+            longest = ends[m] - from;
+    }
+    p->ex_prefix = malloc(ends[p->nctx - 1] + 1u);
+    p->ex_ends = malloc(p->nctx * sizeof *p->ex_ends);
+    p->ex_cap = (1u << 20) + 2 * (longest + MSX_EXPLAIN_LINE_BOUND);
+    p->ex_text = malloc(p->ex_cap);
+    if (!p->ex_prefix || !p->ex_ends || !p->ex_text)
+        return -2;
+    memcpy(p->ex_prefix, prefixes, ends[p->nctx - 1]);
+    memcpy(p->ex_ends, ends, p->nctx * sizeof *p->ex_ends);
+    return 0;
+}
+
+MSX_API int32_t msx_pipe_explain_write(msx_pipe *p, int32_t fd, double index0)
+{
+    if (!p || !p->ex_text || !p->published)
+        return -EINVAL;
     drain(p, NULL); /* the last batch is fed everywhere: its decision bytes are there */
     const struct slot *s = p->slots[(p->published - 1) % NSLOT];
-    if (from > s->n)
-        return -1;
-    struct msx_explain_batch b = { s->keys, s->acc, s->guest, s->ts, s->dec + (size_t)model * MAXB, s->n };
-    uint32_t at = from;
-    uint32_t len = msx_explain_lines(&b, from, index0, prefix, prefix_len, out, out_cap, &at);
-    *next = at;
-    return (int32_t)len;
+    for (uint32_t m = 0; m < p->nctx; m++) {
+        const uint32_t from = m ? p->ex_ends[m - 1] : 0;
+        struct msx_explain_batch b = { s->keys, s->acc, s->guest, s->ts, s->dec + (size_t)m * MAXB, s->n };
+        for (uint32_t at = 0; at < s->n;) {
+            uint32_t len = msx_explain_lines(&b, at, index0, p->ex_prefix + from, p->ex_ends[m] - from, p->ex_text,
+                                             p->ex_cap, &at);
+            int32_t rc = write_all(fd, p->ex_text, len);
+            if (rc < 0)
+                return rc;
+        }
+    }
+    return 0;
 }
 
 /* Group and heat keys as two doubles each (the high and low 32 bits, exact); bucket numbers as one

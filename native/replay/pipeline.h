@@ -56,13 +56,17 @@ MSX_API int32_t msx_pipe_finish(msx_pipe *p);
 MSX_API int32_t msx_pipe_configure(msx_pipe *p, int32_t by, uint32_t max_groups, double interval_ns,
                                    uint32_t max_buckets, uint32_t heat_rows, int32_t explain);
 
-/* --explain: waits until the last submitted batch is fed, then writes the NDJSON lines of its
- * events from `from` on, for context `model`, into out while whole lines fit (explain.h: each line
- * is prefix, then the event's index index0 + i, then the rest). Returns the bytes written, with
- * next[0] the first event not written (the batch's count when done); -1 on bad arguments or when
- * out_cap < prefix_len + MSX_EXPLAIN_LINE_BOUND. */
-MSX_API int32_t msx_pipe_explain(msx_pipe *p, uint32_t model, uint32_t from, double index0, const uint8_t *prefix,
-                                 uint32_t prefix_len, uint8_t *out, uint32_t out_cap, double *next);
+/* --explain, after msx_pipe_configure(..., explain 1): the line prefix of each context (the JSON up
+ * to the value of "index", explain.h), context m's in prefixes[ends[m - 1], ends[m]) (from 0 for
+ * m = 0). Once, before the first msx_pipe_explain_write. 0, -1 on bad arguments, -2 out of memory. */
+MSX_API int32_t msx_pipe_explain_setup(msx_pipe *p, const uint8_t *prefixes, const uint32_t *ends);
+
+/* Waits until the last submitted batch is fed, then writes its NDJSON lines to fd, every context's
+ * in turn, event i's index being index0 + i. A buffer at a time through write(2): when fd is a
+ * full non-blocking pipe it waits in poll() for the reader, so memory stays fixed and the output
+ * runs at the reader's pace. One call per batch: 0, or -errno of the failed write (-EPIPE when the
+ * reader went away). */
+MSX_API int32_t msx_pipe_explain_write(msx_pipe *p, int32_t fd, double index0);
 
 /* Results, once every batch is submitted (waits for the feeds): the doubles written to out, -1 on
  * bad arguments or when cap is too small. */

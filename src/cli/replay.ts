@@ -73,8 +73,11 @@ export function handler(argv: any): void {
         for (const _ of new TraceReader(source(t)).batches());
       }
     }
+    out.flush(); // --explain writes to stdout natively
     replayAll(traces, source, argv, models, intervalNs, cost, out, results);
   } catch (e) {
+    // --explain into a closed pipe (`| head`): done, as Out does for everything else.
+    if ((e as NodeJS.ErrnoException).code === 'EPIPE') process.exit(0);
     if (spool && e instanceof UserError) throw new UserError(renameSpool(e.message, spool.file), e.exitCode);
     throw e;
   } finally {
@@ -101,7 +104,7 @@ function replayAll(traces: string[], source: (t: string) => string, argv: any, m
       models, start: argv.start, by: argv.explain ? undefined : argv.by as GroupBy | undefined,
       intervalNs: argv.explain ? undefined : intervalNs, cost,
       options: argv['xen34-mod-quirk'] ? 1 : 0, salvage: argv.salvage,
-      explain: argv.explain ? { trace, write: (b) => out.bytes(b) } : undefined,
+      explain: argv.explain ? { trace, fd: 1 } : undefined,
       onBatch: (n) => progress.update(n, undefined, ' events'),
     });
     progress.done();

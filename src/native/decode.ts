@@ -3,6 +3,7 @@
 // decoder when the library is there and falls back to the JS reference decoder
 // (src/tracefile/batch-codec.ts) when it is not, so capture, dump and the tests of the file format
 // never require the native build; replay needs the library anyway.
+import * as os from 'os';
 import { EventBatch } from '../events';
 import { bindOptional } from './library';
 
@@ -23,8 +24,8 @@ interface PipeLib {
   msx_pipe_destroy(pipe: Buffer): void;
   msx_pipe_configure(pipe: Buffer, by: number, maxGroups: number, intervalNs: number, maxBuckets: number,
     heatRows: number, explain: number): number;
-  msx_pipe_explain(pipe: Buffer, model: number, from: number, index0: number, prefix: Buffer, prefixLen: number,
-    out: Buffer, outCap: number, next: Buffer): number;
+  msx_pipe_explain_setup(pipe: Buffer, prefixes: Buffer, ends: Buffer): number;
+  msx_pipe_explain_write(pipe: Buffer, fd: number, index0: number): number;
   msx_pipe_result(pipe: Buffer, what: number, model: number, out: Buffer, cap: number): number;
 }
 
@@ -77,7 +78,8 @@ function loadPipe(): PipeLib | null {
     msx_pipe_finish: ['int32', [ptr]],
     msx_pipe_destroy: ['void', [ptr]],
     msx_pipe_configure: ['int32', [ptr, 'int32', 'uint32', 'double', 'uint32', 'uint32', 'int32']],
-    msx_pipe_explain: ['int32', [ptr, 'uint32', 'uint32', 'double', 'pointer', 'uint32', 'pointer', 'uint32', 'pointer']],
+    msx_pipe_explain_setup: ['int32', [ptr, 'pointer', 'pointer']],
+    msx_pipe_explain_write: ['int32', [ptr, 'int32', 'double']],
     msx_pipe_result: ['int32', [ptr, 'int32', 'uint32', 'pointer', 'uint32']],
   }));
   return pipeLib;
@@ -149,6 +151,7 @@ export interface PipeCounting {
 }
 
 const BY_CODE = { entry: 1, guest: 2, vcpu: 3 } as const;
+const ERRNO_NAMES = new Map(Object.entries(os.constants.errno).map(([name, n]) => [n, name]));
 export const HEAT_COLUMNS = 10;
 const RESULT = { sizes: 0, groupKeys: 1, groups: 2, bucketKeys: 3, buckets: 4, heatKeys: 5, heat: 6 } as const;
 
@@ -206,20 +209,31 @@ export class NativePipeline implements BatchDecoder {
     this.tsMax = this.info[2];
   }
 
+  /** --explain: each context's line prefix (the JSON up to the value of "index"). */
+  explainSetup(prefixes: Buffer[]): void {
+    const ends = Buffer.alloc(4 * prefixes.length);
+    let at = 0;
+    prefixes.forEach((p, m) => ends.writeUInt32LE((at += p.length), 4 * m));
+    const rc = this.lib.msx_pipe_explain_setup(this.live(), Buffer.concat(prefixes), ends);
+    if (rc === -2) throw new Error('out of memory setting up --explain');
+    if (rc !== 0) throw new Error('internal: --explain setup refused');
+  }
+
   /**
-   * --explain of the batch last decoded, for context `model`: hands `write` the NDJSON lines
-   * (each `prefix`, then the event's index from index0, then the rest) a buffer at a time. The
-   * buffer is reused: write must consume it before it returns.
+   * Writes the --explain lines of the batch last decoded to fd, every context's in turn, natively,
+   * at the reader's pace (one call per batch: every FFI call costs memory that ffi-napi never
+   * gives back, so nothing here is called per buffer or per event). Throws the failed write's
+   * error (code EPIPE when the reader went away).
    */
-  explain(model: number, index0: number, prefix: Buffer, buf: Buffer, write: (b: Buffer) => void): void {
-    let from = 0;
-    for (;;) {
-      const len = this.lib.msx_pipe_explain(this.live(), model, from, index0, prefix, prefix.length, buf, buf.length, this.infoBuf);
-      if (len < 0) throw new Error('internal: --explain buffer too small or pipeline not configured for it');
-      if (len > 0) write(buf.subarray(0, len));
-      const next = this.info[0];
-      if (next === from || len === 0) return; // the batch is done
-      from = next;
+  explainWrite(fd: number, index0: number): void {
+    const rc = this.lib.msx_pipe_explain_write(this.live(), fd, index0);
+    if (rc < 0) {
+      const code = ERRNO_NAMES.get(-rc) ?? `errno ${-rc}`;
+      const e: NodeJS.ErrnoException = new Error(`${code}: write`);
+      e.code = code;
+      e.errno = rc;
+      e.syscall = 'write';
+      throw e;
     }
   }
 

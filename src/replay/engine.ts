@@ -35,9 +35,10 @@ export interface ReplayOptions {
   cost?: { forwardUs: number; absorbUs: number };
   options?: number;
   salvage?: boolean;
-  /** --explain: NDJSON lines, one per event per model, handed to write() a buffer at a time (the
-   * buffer is reused: write must consume it before it returns). `trace` is the name in the lines. */
-  explain?: { trace: string; write: (b: Buffer) => void };
+  /** --explain: NDJSON lines, one per event per model, written natively to the file descriptor
+   * `fd` as the batches are fed (anything buffered for fd must be flushed first). `trace` is the
+   * name in the lines. A failed write throws its error (code EPIPE when the reader went away). */
+  explain?: { trace: string; fd: number };
   /** Count accesses per (device, entry) x field for the report's heat map. */
   heat?: boolean;
   onBatch?: (eventsSoFar: number) => void;
@@ -178,14 +179,9 @@ export function replayTrace(file: string, opts: ReplayOptions): TraceReplay {
 }
 
 /** Per batch: every model's --explain lines of the batch just decoded, in model order. */
-function explainer(pipe: NativePipeline, runs: ModelRun[], ex: { trace: string; write: (b: Buffer) => void }): (index0: number) => void {
-  const prefixes = runs.map((r) => Buffer.from(`{"trace":${JSON.stringify(ex.trace)},"model":${JSON.stringify(r.model)},"index":`));
-  const longest = Math.max(...prefixes.map((p) => p.length));
-  // A few thousand lines per call; room for at least one whatever the trace name's length.
-  const buf = Buffer.allocUnsafe(Math.max(1 << 20, 4 * (longest + 512)));
-  return (index0) => {
-    for (let r = 0; r < runs.length; r++) pipe.explain(r, index0, prefixes[r], buf, ex.write);
-  };
+function explainer(pipe: NativePipeline, runs: ModelRun[], ex: { trace: string; fd: number }): (index0: number) => void {
+  pipe.explainSetup(runs.map((r) => Buffer.from(`{"trace":${JSON.stringify(ex.trace)},"model":${JSON.stringify(r.model)},"index":`)));
+  return (index0) => pipe.explainWrite(ex.fd, index0);
 }
 
 function groupNames(by: Exclude<GroupBy, 'field'>, keys: Float64Array): string[] {
