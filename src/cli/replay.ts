@@ -8,6 +8,7 @@ import { renderCsv } from '../report/csv';
 import { renderJson, renderNdjson } from '../report/json';
 import { renderTable } from '../report/table';
 import { parseDuration } from '../util/duration';
+import { escapeControls } from '../util/escape';
 import { Out, Progress } from '../util/out';
 import { isStdin, renameSpool, spoolStdin } from '../util/stdin';
 import { TraceReader } from '../tracefile/reader';
@@ -108,7 +109,7 @@ function replayAll(traces: string[], source: (t: string) => string, argv: any, m
       onBatch: (n) => progress.update(n, undefined, ' events'),
     });
     progress.done();
-    for (const note of r.notes) process.stderr.write(`replay: ${note}\n`);
+    for (const note of r.notes) process.stderr.write(`replay: ${escapeControls(note)}\n`);
     results.push(...r.results);
   }
 }

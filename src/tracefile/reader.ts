@@ -9,6 +9,7 @@ import { EventBatch } from '../events';
 import { UserError } from '../errors';
 import { FORMAT_VERSION } from '../version';
 import { alignedBuffers, padTo64 } from '../util/aligned';
+import { escapeControls } from '../util/escape';
 import { displayName, isStdin } from '../util/stdin';
 import { BatchDecoder, DecodeError, NativeDecoder } from '../native/decode';
 import { decodeBatch, MAX_BATCH } from './batch-codec';
@@ -100,7 +101,7 @@ export class TraceReader {
       throw this.error(firstAt, `corrupt header (${(e as Error).message})`);
     }
     if (header.formatVersion > FORMAT_VERSION) {
-      throw this.error(firstAt, `written in format version ${header.formatVersion} by msixtrace ${header.toolVersion}; this msixtrace reads version ${FORMAT_VERSION}: upgrade msixtrace`);
+      throw this.error(firstAt, `written in format version ${header.formatVersion} by msixtrace ${escapeControls(header.toolVersion)}; this msixtrace reads version ${FORMAT_VERSION}: upgrade msixtrace`);
     }
     if (header.formatVersion < 1) throw this.error(firstAt, 'not a .msixtrace file (no format version in header)');
     this.header = header;

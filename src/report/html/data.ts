@@ -4,6 +4,7 @@
 import { HeatRow, ModelResult, replayTrace } from '../../replay/engine';
 import { StartState } from '../../replay/model';
 import { Header } from '../../tracefile/schema';
+import { escapeControls } from '../../util/escape';
 
 /** Columns of the heat map: the four table fields, then any access not on a dword field start. */
 export const HEAT_FIELDS = ['addr_lo', 'addr_hi', 'data', 'vector_ctrl', 'other'] as const;
@@ -89,7 +90,7 @@ export function coarsen(results: ModelResult[], intervalNs: number): number {
 
 export function collectSection(file: string, shownAs: string, opts: SectionOptions): Section {
   const replay = replayTrace(file, { models: opts.models, start: opts.start, intervalNs: opts.intervalNs, cost: opts.cost, heat: true });
-  for (const note of replay.notes) process.stderr.write(`report: ${note}\n`);
+  for (const note of replay.notes) process.stderr.write(`report: ${escapeControls(note)}\n`);
   const heat = heatMap(replay.header, replay.heat ?? []);
   const r0 = replay.results[0];
   const results = replay.results.map((r) => ({ ...r, trace: shownAs }));
