@@ -1,8 +1,6 @@
 // `msixtrace replay`: traces through interception models, absorbed vs forwarded.
 import type { Argv } from 'yargs';
-import { EventBatch, FIELD_NAMES, fieldOf } from '../events';
 import { UserError } from '../errors';
-import { native } from '../native/binding';
 import { DEFAULT_ABSORB_US, DEFAULT_FORWARD_US, parseCost } from '../replay/cost';
 import { GroupBy, ModelResult, replayTrace } from '../replay/engine';
 import { modelNames, resolveModel } from '../replay/model';
@@ -10,6 +8,7 @@ import { renderCsv } from '../report/csv';
 import { renderJson, renderNdjson } from '../report/json';
 import { renderTable } from '../report/table';
 import { parseDuration } from '../util/duration';
+import { escapeControls } from '../util/escape';
 import { Out, Progress } from '../util/out';
 import { isStdin, renameSpool, spoolStdin } from '../util/stdin';
 import { TraceReader } from '../tracefile/reader';
@@ -24,19 +23,6 @@ export function expandModels(list: string[] | string | undefined): string[] {
     for (const n of names) if (!out.includes(n)) out.push(n);
   }
   return out;
-}
-
-const OUTCOME = ['absorbed', 'forwarded', 'both'];
-
-function explainLine(trace: string, model: string, b: EventBatch, i: number, d: number, index: number): string {
-  const field = FIELD_NAMES[fieldOf(b.region[i], b.offset[i])];
-  const entry = b.region[i] === 1 ? null : Math.floor(b.offset[i] / 16);
-  return JSON.stringify({
-    trace, model, index, ts_ns: b.ts[i], guest: b.guest[i], vcpu: b.vcpu[i], device: b.device[i],
-    region: b.region[i] === 1 ? 'pba' : 'table', offset: b.offset[i], entry, field, size: b.size[i],
-    dir: b.dir[i] === 1 ? 'w' : 'r', value: b.valueHex(i), outcome: OUTCOME[d & 3] ?? 'invalid',
-    guest_crash: (d & 4) !== 0, reason: native().msx_reason_text(d >> 3),
-  });
 }
 
 export const command = 'replay <trace...>';
@@ -88,8 +74,11 @@ export function handler(argv: any): void {
         for (const _ of new TraceReader(source(t)).batches());
       }
     }
+    out.flush(); // --explain writes to stdout natively
     replayAll(traces, source, argv, models, intervalNs, cost, out, results);
   } catch (e) {
+    // --explain into a closed pipe (`| head`): done, as Out does for everything else.
+    if ((e as NodeJS.ErrnoException).code === 'EPIPE') process.exit(0);
     if (spool && e instanceof UserError) throw new UserError(renameSpool(e.message, spool.file), e.exitCode);
     throw e;
   } finally {
@@ -111,13 +100,16 @@ function replayAll(traces: string[], source: (t: string) => string, argv: any, m
   cost: ReturnType<typeof parseCost> | undefined, out: Out, results: ModelResult[]): void {
   for (const trace of traces) {
     const progress = new Progress(`replay ${trace}`);
+    // --explain prints the lines alone: no groups or buckets to count.
     const r = replayTrace(source(trace), {
-      models, start: argv.start, by: argv.by as GroupBy | undefined, intervalNs, cost,
+      models, start: argv.start, by: argv.explain ? undefined : argv.by as GroupBy | undefined,
+      intervalNs: argv.explain ? undefined : intervalNs, cost,
       options: argv['xen34-mod-quirk'] ? 1 : 0, salvage: argv.salvage,
-      explain: argv.explain ? (model, b, i, d, index) => out.line(explainLine(trace, model, b, i, d, index)) : undefined,
+      explain: argv.explain ? { trace, fd: 1 } : undefined,
       onBatch: (n) => progress.update(n, undefined, ' events'),
     });
     progress.done();
+    for (const note of r.notes) process.stderr.write(`replay: ${escapeControls(note)}\n`);
     results.push(...r.results);
   }
 }

@@ -2,7 +2,6 @@
 // absorbed/forwarded per model, a forwarded-per-interval timeline, per-field bars, an entry × field
 // heat map and the device-model CPU estimate.
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import type { Argv } from 'yargs';
 import { ioError, UserError } from '../errors';
@@ -45,21 +44,6 @@ function checkTarget(target: string, traces: string[]): void {
   refuseInputAsOutput(target, traces);
 }
 
-/** The report reads a trace twice (replay, then the heat map), so stdin is spooled to a file first. */
-function spoolStdin(): { file: string; cleanup: () => void } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'msixtrace-report-'));
-  const file = path.join(dir, 'stdin.msixtrace');
-  const cleanup = (): void => fs.rmSync(dir, { recursive: true, force: true });
-  process.on('exit', cleanup);
-  try {
-    fs.writeFileSync(file, fs.readFileSync(0));
-  } catch (e) {
-    cleanup();
-    throw ioError('read', 'stdin', e);
-  }
-  return { file, cleanup };
-}
-
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function handler(argv: any): void {
   const target = String(argv.html ?? '');
@@ -74,17 +58,12 @@ export function handler(argv: any): void {
   const sections: Section[] = [];
   for (const trace of traces) {
     const progress = new Progress(`report ${trace}`);
-    const spool = isStdin(trace) ? spoolStdin() : null;
     try {
-      sections.push(collectSection(spool ? spool.file : trace, spool ? 'stdin' : trace, {
+      // One pass, stdin included: the heat map is counted with the replay.
+      sections.push(collectSection(trace, isStdin(trace) ? 'stdin' : trace, {
         models, start: argv.start as StartState, intervalNs, cost,
       }));
-    } catch (e) {
-      // The reader names the spooled copy; the user gave stdin.
-      if (spool && e instanceof UserError) throw new UserError(e.message.split(spool.file).join('stdin'), e.exitCode);
-      throw e;
     } finally {
-      spool?.cleanup();
       progress.done();
     }
   }

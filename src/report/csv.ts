@@ -2,8 +2,12 @@
 // where the field was, --interval gives one row per model x bucket.
 import { ModelResult } from '../replay/engine';
 import { FIELD_NAMES } from '../events';
+import { escapeControls } from '../util/escape';
 
-const q = (s: string): string => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+const q = (raw: string): string => {
+  const s = escapeControls(raw);
+  return /[",]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+};
 
 export function renderCsv(results: ModelResult[]): string {
   const rows: string[] = [];
