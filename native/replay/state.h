@@ -1,5 +1,5 @@
 /* Per-device Xen + qemu state shared by the models, the per-vCPU ioreq state, and the access record
- * a model decides on. Rules cited as "6.N" are spec/xen-msixtbl.md section 6, rule N. */
+ * a model decides on. Rules cited as "6.N" are docs/models.md section 6, rule N. */
 #ifndef MSX_STATE_H
 #define MSX_STATE_H
 

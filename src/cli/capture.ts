@@ -30,7 +30,8 @@ export function builder(y: Argv): Argv {
     .example('cat /sys/kernel/tracing/trace_pipe | $0 capture -f kvm-ftrace --lspci L -o t.msixtrace -', 'live: batches are written as they fill; Ctrl-C finishes the file')
     .epilog('Exit status: 0 written (also after one Ctrl-C: the footer then says interrupted), 2 bad input or usage. '
       + 'The summary on stderr lists lines read, accesses kept per device and region, lines skipped and why, '
-      + 'malformed lines with their first line numbers, and events the tracer reported lost.');
+      + 'malformed lines with their first line numbers, and events the tracer reported lost. '
+      + 'The accepted log grammars, format by format: docs/log-formats.md in the msixtrace package.');
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -62,7 +62,8 @@ export function builder(y: Argv): Argv {
     .example('$0 replay t.msixtrace -m xen-4.1 -m kvm --by field', 'two models, per field')
     .example('$0 replay t.msixtrace -m all --format json | jq \'.results[] | {model, f: .totals.read.forwarded}\'', 'to jq')
     .example('$0 replay t.msixtrace -m xen-4.7 --explain | head', 'why each access went where it went')
-    .example('$0 replay t.msixtrace --cost forward=20,absorb=1', 'device-model CPU estimate');
+    .example('$0 replay t.msixtrace --cost forward=20,absorb=1', 'device-model CPU estimate')
+    .epilog('Each model\'s interception rules, with the Xen commits they come from: docs/models.md in the msixtrace package.');
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
