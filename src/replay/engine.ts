@@ -9,14 +9,14 @@ import { MAX_BATCH } from '../tracefile/batch-codec';
 import { TraceReader } from '../tracefile/reader';
 import { Header } from '../tracefile/schema';
 import { DirCounts, eventsFrom, fieldsFrom, totalsFrom, xenSideFrom } from './counts';
-import { bucketCounts, BucketIndex, groupCounts, GroupIndex, GROUP_WIDTH, Tally, tallyBuckets, tallyGroups } from './groups';
+import { bucketCounts, BucketIndex, groupCounts, GroupBy, GroupIndex, GROUP_WIDTH, Interval, Tally, tallyBuckets, tallyGroups } from './groups';
 import { ModelRun, StartState } from './model';
 import { Cost, costOf } from './cost';
 import * as os from 'os';
 import { UserError } from '../errors';
 import { feedMany, NativePipeline, pointerTable } from '../native/decode';
 
-export type GroupBy = 'field' | 'entry' | 'guest' | 'vcpu';
+export type { GroupBy, Interval } from './groups';
 
 export interface ReplayOptions {
   models: string[];
@@ -30,8 +30,6 @@ export interface ReplayOptions {
   explain?: (model: string, b: EventBatch, i: number, decision: number, index: number) => void;
   onBatch?: (eventsSoFar: number) => void;
 }
-
-export interface Interval { start_ns: number; absorbed: number; forwarded: number }
 
 export interface ModelResult {
   model: string;

@@ -4,7 +4,12 @@
 // Map per event per model had bound this path at ~6 M events/s.
 import { EventBatch, REGION_PBA } from '../events';
 import { DirCounts } from './counts';
-import type { GroupBy, Interval } from './engine';
+
+/** What --by breaks the counts down by. */
+export type GroupBy = 'field' | 'entry' | 'guest' | 'vcpu';
+
+/** One --interval time bucket. */
+export interface Interval { start_ns: number; absorbed: number; forwarded: number }
 
 const TWO28 = 2 ** 28;
 const TWO29 = 2 ** 29;
