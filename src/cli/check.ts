@@ -10,7 +10,7 @@ import { replayTrace } from '../replay/engine';
 import { StartState } from '../replay/model';
 import { writeFileAtomic } from '../util/atomic';
 import { Out } from '../util/out';
-import { expandModels } from './replay';
+import { expandModels } from '../replay/model';
 import { declare, VerbOptions } from './options';
 
 export const command = 'check <trace...>';

@@ -5,7 +5,7 @@ import { UserError } from '../errors';
 import { native } from '../native/binding';
 import { DEFAULT_ABSORB_US, DEFAULT_FORWARD_US, parseCost } from '../replay/cost';
 import { GroupBy, ModelResult, replayTrace } from '../replay/engine';
-import { modelNames, resolveModel } from '../replay/model';
+import { expandModels } from '../replay/model';
 import { renderCsv } from '../report/csv';
 import { renderJson, renderNdjson } from '../report/json';
 import { renderTable } from '../report/table';
@@ -14,17 +14,6 @@ import { Out, Progress } from '../util/out';
 import { isStdin, renameSpool, spoolStdin } from '../util/stdin';
 import { TraceReader } from '../tracefile/reader';
 import { declare, VerbOptions } from './options';
-
-/** -m values: names, aliases, comma lists and 'all'; order kept, duplicates dropped. */
-export function expandModels(list: string[] | string | undefined): string[] {
-  const raw = (Array.isArray(list) ? list : list ? [list] : ['all']).flatMap((s) => String(s).split(','));
-  const out: string[] = [];
-  for (const name of raw.map((s) => s.trim()).filter(Boolean)) {
-    const names = name === 'all' ? modelNames() : [resolveModel(name)];
-    for (const n of names) if (!out.includes(n)) out.push(n);
-  }
-  return out;
-}
 
 const OUTCOME = ['absorbed', 'forwarded', 'both'];
 

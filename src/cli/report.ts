@@ -13,7 +13,7 @@ import { writeFileAtomic } from '../util/atomic';
 import { parseDuration } from '../util/duration';
 import { Progress } from '../util/out';
 import { isStdin } from '../util/stdin';
-import { expandModels } from './replay';
+import { expandModels } from '../replay/model';
 import { declare, VerbOptions } from './options';
 
 export const command = 'report <trace...>';
