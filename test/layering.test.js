@@ -52,11 +52,13 @@ function importsOf(file) {
   const specs = [];
   const re = /(?:\bfrom\s*|\brequire\s*\(\s*|\bimport\s*\(\s*|^\s*import\s+)(['"])(\.[^'"]*)\1/gm;
   for (const m of text.matchAll(re)) specs.push(m[2]);
-  return specs.map((s) => resolve(file, s));
+  return specs.map((s) => resolve(file, s)).filter((f) => f !== null);
 }
 
+/** The file an import names; null for code generated outside src/ at build time (generated/). */
 function resolve(from, spec) {
   const base = path.resolve(path.dirname(from), spec);
+  if (path.relative(path.join(SRC, '..', 'generated'), base).split(path.sep)[0] !== '..') return null;
   for (const cand of [base + '.ts', path.join(base, 'index.ts'), base]) {
     if (fs.existsSync(cand) && fs.statSync(cand).isFile()) return cand;
   }
