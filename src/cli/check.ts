@@ -11,7 +11,7 @@ import { StartState } from '../replay/model';
 import { refuseInputAsOutput, writeFileAtomic } from '../util/atomic';
 import { escapeControls, jsonVisible } from '../util/escape';
 import { Out } from '../util/out';
-import { expandModels } from './replay';
+import { expandModels } from '../replay/model';
 import { declare, VerbOptions } from './options';
 
 export const command = 'check <trace...>';

@@ -16,7 +16,8 @@ export const options: VerbOptions = {
 export function builder(y: Argv): Argv {
   return declare(y, options)
     .example('$0 models', 'one line per model')
-    .example('$0 models --format markdown', 'the README model table');
+    .example('$0 models --format markdown', 'the README model table')
+    .epilog('The rules behind each model, table by table: docs/models.md in the msixtrace package.');
 }
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function handler(argv: any): void {

@@ -3,7 +3,7 @@ import type { Argv } from 'yargs';
 import { UserError } from '../errors';
 import { DEFAULT_ABSORB_US, DEFAULT_FORWARD_US, parseCost } from '../replay/cost';
 import { GroupBy, ModelResult, replayTrace } from '../replay/engine';
-import { modelNames, resolveModel } from '../replay/model';
+import { expandModels } from '../replay/model';
 import { renderCsv } from '../report/csv';
 import { renderJson, renderNdjson } from '../report/json';
 import { renderTable } from '../report/table';
@@ -14,16 +14,6 @@ import { isStdin, renameSpool, spoolStdin } from '../util/stdin';
 import { TraceReader } from '../tracefile/reader';
 import { declare, VerbOptions } from './options';
 
-/** -m values: names, aliases, comma lists and 'all'; order kept, duplicates dropped. */
-export function expandModels(list: string[] | string | undefined): string[] {
-  const raw = (Array.isArray(list) ? list : list ? [list] : ['all']).flatMap((s) => String(s).split(','));
-  const out: string[] = [];
-  for (const name of raw.map((s) => s.trim()).filter(Boolean)) {
-    const names = name === 'all' ? modelNames() : [resolveModel(name)];
-    for (const n of names) if (!out.includes(n)) out.push(n);
-  }
-  return out;
-}
 
 export const command = 'replay <trace...>';
 export const describe = 'drive traces through interception models: absorbed vs forwarded, per field, entry, guest, vCPU';
@@ -48,7 +38,8 @@ export function builder(y: Argv): Argv {
     .example('$0 replay t.msixtrace -m xen-4.1 -m kvm --by field', 'two models, per field')
     .example('$0 replay t.msixtrace -m all --format json | jq \'.results[] | {model, f: .totals.read.forwarded}\'', 'to jq')
     .example('$0 replay t.msixtrace -m xen-4.7 --explain | head', 'why each access went where it went')
-    .example('$0 replay t.msixtrace --cost forward=20,absorb=1', 'device-model CPU estimate');
+    .example('$0 replay t.msixtrace --cost forward=20,absorb=1', 'device-model CPU estimate')
+    .epilog('Each model\'s interception rules, with the Xen commits they come from: docs/models.md in the msixtrace package.');
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

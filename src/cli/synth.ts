@@ -102,7 +102,8 @@ export function builder(y: Argv): Argv {
     .example('$0 synth --kernel 2.6.29 --guests 4 --duration 1s -o old.msixtrace', 'pre-2.6.30 guests: flush reads of the own Vector Control')
     .example('$0 synth --kernel 5.14 --device nvme -o nvme.msixtrace', 'mask-all of all 65 entries at enable')
     .example('$0 synth --list-scenarios --format markdown', 'the presets as a README table')
-    .example('$0 synth --scenario storm-6.1 -o s.msixtrace && $0 replay s.msixtrace -m all', 'generate, then replay');
+    .example('$0 synth --scenario storm-6.1 -o s.msixtrace && $0 replay s.msixtrace -m all', 'generate, then replay')
+    .epilog('The table accesses each kernel era makes, event by event: docs/guest-patterns.md in the msixtrace package.');
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -118,7 +119,7 @@ export function handler(argv: any): void {
   const progress = new Progress(`synth ${argv.output}`);
   const notes = [
     `synth scenario ${scenarioName ?? '(none)'}`,
-    'synthetic workload: access sequences from spec/linux-guest-patterns.md A.1-A.7; rates, handler and descheduling times are modelling assumptions',
+    'synthetic workload: access sequences from docs/guest-patterns.md A.1-A.7; rates, handler and descheduling times are modelling assumptions',
   ];
   const r = synthesize(params, String(argv.output), notes, (ts) => progress.update(ts, params.durationNs));
   progress.done();

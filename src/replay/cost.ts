@@ -1,4 +1,4 @@
-// Device-model CPU estimate. No public measurement of a Xen ioreq round trip exists (spec section 5),
+// Device-model CPU estimate. No public measurement of a Xen ioreq round trip exists (docs/models.md, section 5),
 // so the defaults are stated assumptions, overridable with --cost:
 //  - absorb = 1.5 us: one VM exit (~2,000 cycles both ways, SplitX, Landau et al. 2011) plus the
 //    emulator decode and a handler of a few hundred ns, plus an uncached access to the device.

@@ -18,6 +18,9 @@ import { HEAT_COLUMNS, NativePipeline } from '../native/decode';
 
 export type GroupBy = 'field' | 'entry' | 'guest' | 'vcpu';
 
+/** One --interval time bucket. */
+export interface Interval { start_ns: number; absorbed: number; forwarded: number }
+
 /** --by keeps at most this many groups per trace; the accesses of later groups are summed in 'other'. */
 export const MAX_GROUPS = 10_000;
 /** --interval gives at most this many buckets per trace; a finer interval is refused. */
@@ -43,8 +46,6 @@ export interface ReplayOptions {
   heat?: boolean;
   onBatch?: (eventsSoFar: number) => void;
 }
-
-export interface Interval { start_ns: number; absorbed: number; forwarded: number }
 
 export interface ModelResult {
   model: string;

@@ -26,6 +26,17 @@ export function resolveModel(name: string): string {
   return lib.msx_model_name(i);
 }
 
+/** -m values: names, aliases, comma lists and 'all'; order kept, duplicates dropped. */
+export function expandModels(list: string[] | string | undefined): string[] {
+  const raw = (Array.isArray(list) ? list : list ? [list] : ['all']).flatMap((s) => String(s).split(','));
+  const out: string[] = [];
+  for (const name of raw.map((s) => s.trim()).filter(Boolean)) {
+    const names = name === 'all' ? modelNames() : [resolveModel(name)];
+    for (const n of names) if (!out.includes(n)) out.push(n);
+  }
+  return out;
+}
+
 export function deviceConfig(devices: Geometry[]): Buffer {
   const buf = Buffer.alloc(DEVICE_CFG_BYTES * Math.max(1, devices.length));
   devices.forEach((d, i) => {
