@@ -4,10 +4,13 @@ import { EventBatch, FIELD_NAMES, fieldOf } from '../events';
 import { UserError } from '../errors';
 import { native } from '../native/binding';
 import { DEFAULT_ABSORB_US, DEFAULT_FORWARD_US, parseCost } from '../replay/cost';
-import { GroupBy, ModelResult, replayTrace } from '../replay/engine';
-import { modelNames, resolveModel } from '../replay/model';
+import { GroupBy, replayTrace } from '../replay/engine';
+import { chooseModels, LATEST, ModelChoice } from '../replay/catalog';
+import { modelNames } from '../replay/model';
+import { compareRows, Comparison, renderCompareCsv, renderCompareJson, renderCompareNdjson, renderCompareTable } from '../report/compare';
 import { renderCsv } from '../report/csv';
 import { renderJson, renderNdjson } from '../report/json';
+import { partialWarning, ReportRow, reportRows } from '../report/rows';
 import { renderTable } from '../report/table';
 import { parseDuration } from '../util/duration';
 import { Out, Progress } from '../util/out';
@@ -15,15 +18,26 @@ import { isStdin, renameSpool, spoolStdin } from '../util/stdin';
 import { TraceReader } from '../tracefile/reader';
 import { declare, VerbOptions } from './options';
 
-/** -m values: names, aliases, comma lists and 'all'; order kept, duplicates dropped. */
+/** The -m list as choices: model names, aliases, releases (xen-4.17), comma lists, all. */
+export function chooseFrom(list: string[] | string | undefined, flag = '-m'): ModelChoice[] {
+  const lib = native();
+  return chooseModels(list, (n) => {
+    const i = lib.msx_model_find(n);
+    return i < 0 ? null : lib.msx_model_name(i);
+  }, modelNames, (what) => {
+    if (what === '') return new UserError(`${flag} needs a model name (msixtrace models lists them; or a Xen release such as xen-4.17, or all)`);
+    const known = `(known: ${modelNames().join(', ')}, kvm, all)`;
+    const release = /^(\S+) (is .*)$/.exec(what);
+    if (release) return new UserError(`unknown model '${release[1]}' ${known}: ${release[1]} ${release[2]}`);
+    return new UserError(`unknown model '${what}' ${known} or a Xen release ${RELEASE_SPAN} such as xen-4.17`);
+  });
+}
+
+const RELEASE_SPAN = `3.0–${LATEST[0]}.${LATEST[1]}`;
+
+/** The canonical model names of a -m list (for verbs that do not print labels). */
 export function expandModels(list: string[] | string | undefined): string[] {
-  const raw = (Array.isArray(list) ? list : list ? [list] : ['all']).flatMap((s) => String(s).split(','));
-  const out: string[] = [];
-  for (const name of raw.map((s) => s.trim()).filter(Boolean)) {
-    const names = name === 'all' ? modelNames() : [resolveModel(name)];
-    for (const n of names) if (!out.includes(n)) out.push(n);
-  }
-  return out;
+  return chooseFrom(list).map((c) => c.model);
 }
 
 const OUTCOME = ['absorbed', 'forwarded', 'both'];
@@ -44,12 +58,13 @@ export const describe = 'drive traces through interception models: absorbed vs f
 export const options: VerbOptions = {
   positional: { name: 'trace', array: true, describe: '.msixtrace files' },
   options: {
-    model: { alias: 'm', type: 'string', array: true, default: ['all'], describe: 'models (msixtrace models), comma lists, or all' },
+    model: { alias: 'm', type: 'string', array: true, default: ['all'], describe: 'models (msixtrace models), Xen releases (xen-4.17: the model that covers it), comma lists, or all' },
+    compare: { type: 'string', describe: 'A,B: two models or releases side by side per field: counts, difference, ratio and CPU cost of moving from A to B' },
     start: { choices: ['cold', 'warm'] as const, default: 'cold', describe: 'cold: trace starts before the driver set the device up; warm: mid-run (registered, every entry bound)' },
     format: { choices: ['table', 'json', 'ndjson', 'csv'] as const, default: 'table' },
     by: { choices: ['field', 'entry', 'guest', 'vcpu'] as const, describe: 'break the counts down by table field, entry (device:entry), guest or guest:vcpu' },
     interval: { type: 'string', describe: 'absorbed/forwarded per time bucket, e.g. 100ms, 1s' },
-    cost: { type: 'string', describe: `estimate device-model CPU: forward=US,absorb=US (assumed defaults forward=${DEFAULT_FORWARD_US},absorb=${DEFAULT_ABSORB_US}: see README "Cost model")` },
+    cost: { type: 'string', describe: `estimate device-model and hypervisor CPU (% of one CPU): default, or forward=US,absorb=US (assumed defaults forward=${DEFAULT_FORWARD_US},absorb=${DEFAULT_ABSORB_US}: see README "Cost model")` },
     explain: { type: 'boolean', default: false, describe: 'NDJSON, one line per event per model: the access, the outcome and the reason in words' },
     'xen34-mod-quirk': { type: 'boolean', default: false, describe: 'xen-3.4: the 3.4.0 "%" entry index quirk (every dword vector_ctrl write absorbed)' },
     salvage: { type: 'boolean', default: false, describe: 'replay the complete batches of a damaged trace' },
@@ -65,16 +80,51 @@ export function builder(y: Argv): Argv {
     .example('$0 replay t.msixtrace --cost forward=20,absorb=1', 'device-model CPU estimate');
 }
 
+/** Option combinations that cannot both apply: one line naming them, before any work. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function refuseCombinations(argv: any): void {
+  const given = (name: string): boolean => argv[name] !== undefined && argv[name] !== false;
+  if (argv.explain) {
+    for (const o of ['by', 'interval', 'cost', 'compare']) {
+      if (given(o)) throw new UserError(`--explain prints one line per event and model; --${o} does not apply to it (drop one of them)`);
+    }
+    if (argv.format !== 'table' && argv.format !== 'ndjson') throw new UserError('--explain prints NDJSON; drop --format or use --format ndjson');
+  }
+  if (given('compare')) {
+    for (const o of ['by', 'interval']) {
+      if (given(o)) throw new UserError(`--compare shows per-field totals; --${o} does not apply to it (run replay -m A,B --${o} instead)`);
+    }
+    const m = argv.model;
+    if (m !== undefined && !(Array.isArray(m) && m.length === 1 && m[0] === 'all')) {
+      throw new UserError('--compare A,B names the two models; drop -m');
+    }
+  }
+  if (argv.format === 'csv' && given('by') && given('interval')) {
+    throw new UserError('--format csv holds one table: use --by or --interval, or --format json for both');
+  }
+}
+
+/** --compare A,B as two distinct models. */
+function comparePair(text: string): ModelChoice[] {
+  const parts = String(text).split(',').map((s) => s.trim());
+  if (parts.length !== 2 || parts.some((p) => p === '')) throw new UserError(`--compare takes two models or releases, A,B (e.g. xen-4.1,xen-4.19), not '${text}'`);
+  const a = chooseFrom(parts[0], '--compare');
+  const b = chooseFrom(parts[1], '--compare');
+  if (a[0].model === b[0].model) {
+    throw new UserError(`--compare ${text}: both are model ${a[0].model} (${a[0].range}), nothing differs`);
+  }
+  return [a[0], b[0]];
+}
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function handler(argv: any): void {
-  const models = expandModels(argv.model);
+  refuseCombinations(argv);
+  const choices = argv.compare !== undefined ? comparePair(argv.compare) : chooseFrom(argv.model);
+  const models = choices.map((c) => c.model);
   const intervalNs = argv.interval !== undefined ? parseDuration(argv.interval, '--interval') : undefined;
-  const cost = argv.cost !== undefined ? parseCost(argv.cost) : undefined;
-  if (argv.explain && (argv.format !== 'table' && argv.format !== 'ndjson')) {
-    throw new UserError('--explain prints NDJSON; drop --format or use --format ndjson');
-  }
+  const cost = argv.cost !== undefined || argv.compare !== undefined ? parseCost(argv.cost) : undefined;
   const out = new Out();
-  const results: ModelResult[] = [];
+  const results: ReportRow[] = [];
   const traces = argv.trace as string[];
   if (traces.filter(isStdin).length > 1) throw new UserError('stdin (-) can be given only once');
   // --explain prints while it replays: every trace is read once first, so a damaged one is exit 2
@@ -88,14 +138,23 @@ export function handler(argv: any): void {
         for (const _ of new TraceReader(source(t)).batches());
       }
     }
-    replayAll(traces, source, argv, models, intervalNs, cost, out, results);
+    replayAll(traces, source, argv, choices, intervalNs, cost, out, results);
   } catch (e) {
     if (spool && e instanceof UserError) throw new UserError(renameSpool(e.message, spool.file), e.exitCode);
     throw e;
   } finally {
     spool?.cleanup();
   }
-  if (!argv.explain) {
+  if (argv.compare !== undefined) {
+    const list: Comparison[] = [];
+    for (let i = 0; i + 1 < results.length; i += 2) list.push(compareRows(results[i], results[i + 1], cost!.forwardUs, cost!.absorbUs));
+    switch (argv.format) {
+      case 'json': out.write(renderCompareJson(list)); break;
+      case 'ndjson': out.write(renderCompareNdjson(list)); break;
+      case 'csv': out.write(renderCompareCsv(list)); break;
+      default: out.write(renderCompareTable(list));
+    }
+  } else if (!argv.explain) {
     switch (argv.format) {
       case 'json': out.write(renderJson(results)); break;
       case 'ndjson': out.write(renderNdjson(results)); break;
@@ -107,17 +166,18 @@ export function handler(argv: any): void {
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-function replayAll(traces: string[], source: (t: string) => string, argv: any, models: string[], intervalNs: number | undefined,
-  cost: ReturnType<typeof parseCost> | undefined, out: Out, results: ModelResult[]): void {
+function replayAll(traces: string[], source: (t: string) => string, argv: any, choices: ModelChoice[], intervalNs: number | undefined,
+  cost: ReturnType<typeof parseCost> | undefined, out: Out, results: ReportRow[]): void {
   for (const trace of traces) {
     const progress = new Progress(`replay ${trace}`);
     const r = replayTrace(source(trace), {
-      models, start: argv.start, by: argv.by as GroupBy | undefined, intervalNs, cost,
+      models: choices.map((c) => c.model), start: argv.start, by: argv.by as GroupBy | undefined, intervalNs, cost,
       options: argv['xen34-mod-quirk'] ? 1 : 0, salvage: argv.salvage,
       explain: argv.explain ? (model, b, i, d, index) => out.line(explainLine(trace, model, b, i, d, index)) : undefined,
       onBatch: (n) => progress.update(n, undefined, ' events'),
     });
     progress.done();
-    results.push(...r.results);
+    if (r.partial) process.stderr.write(partialWarning(trace, r.partial));
+    results.push(...reportRows({ ...r, results: r.results.map((x) => ({ ...x, trace })) }, choices));
   }
 }

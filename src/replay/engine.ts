@@ -51,6 +51,11 @@ export interface TraceReplay {
   trace: string;
   header: Header;
   results: ModelResult[];
+  /** Why the counts cover only part of the recording (salvaged damage, interrupted capture), else null. */
+  partial: string | null;
+  /** First and last event time, for the reports' interval edges (0 when there are no events). */
+  first_ns: number;
+  last_ns: number;
 }
 
 export function replayTrace(file: string, opts: ReplayOptions): TraceReplay {
@@ -132,7 +137,8 @@ export function replayTrace(file: string, opts: ReplayOptions): TraceReplay {
       if (opts.cost) res.cost = costOf(res.totals, duration, opts.cost.forwardUs, opts.cost.absorbUs);
       return res;
     });
-    return { trace: file, header: reader.header, results };
+    const partial = reader.damage ?? (reader.footer?.interrupted ? 'the capture was interrupted: the trace holds what was read until then' : null);
+    return { trace: file, header: reader.header, results, partial, first_ns: events > 0 ? tMin : 0, last_ns: events > 0 ? tMax : 0 };
   } finally {
     pipe?.destroy(); // joins the workers before the contexts they feed go
     for (const r of runs) r.close();
