@@ -79,8 +79,10 @@ export async function main(argv: string[]): Promise<void> {
     .example('$0 dump t.msixtrace --format csv', 'events as CSV')
     .wrap(Math.min(110, process.stdout.columns || 110))
     .fail((msg, err) => {
-      if (err) throw err;
-      fail(`${msg} (see msixtrace --help)`);
+      // yargs' own validation errors (e.g. requiresArg: "Not enough arguments following: m") are the
+      // user's input, not a crash.
+      if (err && err.name !== 'YError') throw err;
+      fail(`${msg ?? err?.message} (see msixtrace --help)`);
     })
     .help()
     .alias('h', 'help')

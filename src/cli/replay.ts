@@ -58,7 +58,7 @@ export const describe = 'drive traces through interception models: absorbed vs f
 export const options: VerbOptions = {
   positional: { name: 'trace', array: true, describe: '.msixtrace files' },
   options: {
-    model: { alias: 'm', type: 'string', array: true, default: ['all'], describe: 'models (msixtrace models), Xen releases (xen-4.17: the model that covers it), comma lists, or all' },
+    model: { alias: 'm', type: 'string', array: true, requiresArg: true, describe: 'models (msixtrace models), Xen releases (xen-4.17: the model that covers it), comma lists, or all (the default)' },
     compare: { type: 'string', describe: 'A,B: two models or releases side by side per field: counts, difference, ratio and CPU cost of moving from A to B' },
     start: { choices: ['cold', 'warm'] as const, default: 'cold', describe: 'cold: trace starts before the driver set the device up; warm: mid-run (registered, every entry bound)' },
     format: { choices: ['table', 'json', 'ndjson', 'csv'] as const, default: 'table' },
@@ -108,6 +108,7 @@ function refuseCombinations(argv: any): void {
 function comparePair(text: string): ModelChoice[] {
   const parts = String(text).split(',').map((s) => s.trim());
   if (parts.length !== 2 || parts.some((p) => p === '')) throw new UserError(`--compare takes two models or releases, A,B (e.g. xen-4.1,xen-4.19), not '${text}'`);
+  if (parts.includes('all')) throw new UserError(`--compare takes two models or releases, A,B; 'all' is every model (use -m all without --compare)`);
   const a = chooseFrom(parts[0], '--compare');
   const b = chooseFrom(parts[1], '--compare');
   if (a[0].model === b[0].model) {

@@ -42,6 +42,9 @@ export interface Comparison {
   xen_side: { a: ReportRow['xen_side']; b: ReportRow['xen_side'] };
 }
 
+/** Seconds rounded to the nanosecond: differences of sums of microseconds, without float dust. */
+const ns = (s: number): number => Math.round(s * 1e9) / 1e9;
+
 function side(c: DirCounts, dir: 'read' | 'write' | 'all'): Side {
   if (dir === 'read') return { absorbed: c.read.absorbed, forwarded: c.read.forwarded, both: 0 };
   if (dir === 'write') return { ...c.write };
@@ -67,8 +70,8 @@ export function compareRows(a: ReportRow, b: ReportRow, fwdUs: number, absUs: nu
       delta_absorbed: sb.absorbed - sa.absorbed,
       delta_forwarded: sb.forwarded - sa.forwarded,
       ratio_forwarded: sa.forwarded === 0 ? null : sb.forwarded / sa.forwarded,
-      delta_device_model_cpu_s: kb.device_model_cpu_s - ka.device_model_cpu_s,
-      delta_hypervisor_cpu_s: kb.hypervisor_cpu_s - ka.hypervisor_cpu_s,
+      delta_device_model_cpu_s: ns(kb.device_model_cpu_s - ka.device_model_cpu_s),
+      delta_hypervisor_cpu_s: ns(kb.hypervisor_cpu_s - ka.hypervisor_cpu_s),
     };
   };
   const rows: CompareRow[] = [];

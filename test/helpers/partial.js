@@ -4,8 +4,8 @@ const fs = require('fs');
 const { TraceWriter } = require('../../dist/tracefile/writer.js');
 const { TraceReader } = require('../../dist/tracefile/reader.js');
 
-/** Rewrites `src` into `dst` batch by batch with footer.interrupted set. */
-function interruptedCopy(src, dst) {
+/** Rewrites `src` into `dst` in batches of 64 events, with footer.interrupted set when asked. */
+function copyInBatches(src, dst, interrupted) {
   const r = new TraceReader(src);
   const h = r.header;
   const w = new TraceWriter(dst, { sourceFormat: h.sourceFormat, sourceFiles: h.sourceFiles, devices: h.devices, traceStartUnixNs: h.traceStartUnixNs, notes: h.notes }, { batchSize: 64 });
@@ -14,12 +14,16 @@ function interruptedCopy(src, dst) {
       w.push(b.ts[i], b.guest[i], b.vcpu[i], b.device[i], b.region[i], b.offset[i], b.size[i], b.dir[i], b.valueLo[i], b.valueHi[i]);
     }
   }
-  w.finish({ interrupted: true });
+  w.finish({ interrupted });
 }
 
-/** The first `keep` fraction of a trace's bytes. */
+/** What a live capture stopped by a signal writes: the events so far, footer.interrupted set. */
+const interruptedCopy = (src, dst) => copyInBatches(src, dst, true);
+
+/** The first `keep` fraction of a trace's bytes, rewritten in batches of 64 first so some stay whole. */
 function truncatedCopy(src, dst, keep = 0.6) {
-  const buf = fs.readFileSync(src);
+  copyInBatches(src, dst, false);
+  const buf = fs.readFileSync(dst);
   fs.writeFileSync(dst, buf.subarray(0, Math.floor(buf.length * keep)));
 }
 
