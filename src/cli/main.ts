@@ -15,8 +15,7 @@ import { UserError } from '../errors';
 import { parseDirect, VerbOptions, YARGS_CONFIG } from './options';
 import { STDIN_PATH } from '../util/stdin';
 
-// Help order. Each module is ./<verb> and its `command` starts with the verb.
-const VERBS = ['capture', 'replay', 'report', 'check', 'dump', 'models', 'synth'] as const;
+import { VERBS } from './verbs';
 
 type VerbModule = CommandModule & { options: VerbOptions };
 
@@ -54,6 +53,8 @@ async function guarded(run: () => Promise<unknown>): Promise<void> {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // Shell completion asks here for candidates (src/cli/completion.ts); never through yargs.
+  if (argv[0] === '__complete') return guarded(async () => (require('./completion') as typeof import('./completion')).complete(argv.slice(1)));
   const args = argv.map((a) => (a === '-' ? STDIN_PATH : a));
   const verb = args[0];
   if ((VERBS as readonly string[]).includes(verb) && process.env.MSIXTRACE_CLI_YARGS !== '1') {
@@ -73,7 +74,6 @@ export async function main(argv: string[]): Promise<void> {
     .demandCommand(1, 'name a verb (see --help)')
     .strict()
     .recommendCommands()
-    .completion('completion', 'print a bash/zsh completion script (msixtrace completion >> ~/.bashrc)')
     .example('$0 capture trace.log --lspci lspci-vv.txt -o t.msixtrace', 'QEMU log + guest lspci -> trace file')
     .example('$0 replay t.msixtrace -m all', 'absorbed vs forwarded per model')
     .example('$0 dump t.msixtrace --format csv', 'events as CSV')
