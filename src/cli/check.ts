@@ -15,6 +15,7 @@ import { Out } from '../util/out';
 import { partialWarning } from '../report/rows';
 import { isStdin, spoolStdin } from '../util/stdin';
 import { expandModels } from './replay';
+import { examples } from './examples';
 import { declare, VerbOptions } from './options';
 
 export const command = 'check <trace...>';
@@ -33,10 +34,11 @@ export const options: VerbOptions = {
 };
 
 export function builder(y: Argv): Argv {
-  return declare(y, options)
-    .example('$0 check traces/*/trace.msixtrace --baseline traces/baseline.json', 'gate the corpus')
-    .example('$0 check new.msixtrace --baseline traces/baseline.json --update', 'accept new counts')
-    .example('$0 check t.msixtrace --baseline b.json --format json --junit report.xml', 'for CI systems');
+  return examples(declare(y, options), [
+    ['msixtrace check trace.msixtrace --baseline ../baseline.json', 'gate a recording against the bundled baseline'],
+    ['msixtrace check trace.msixtrace --baseline b.json --update -m xen-4.7', 'record its counts for one model in a new baseline'],
+    ['msixtrace check trace.msixtrace --baseline b.json --format json --junit j', 'for CI systems'],
+  ]);
 }
 
 const short = (sha: string): string => sha.slice(0, 12);

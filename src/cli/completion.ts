@@ -8,6 +8,7 @@ import type { Argv } from 'yargs';
 import { UserError } from '../errors';
 import { CATALOG } from '../replay/catalog';
 import { Out } from '../util/out';
+import { examples } from './examples';
 import { declare, OptionSpec, VerbOptions } from './options';
 import { VERBS } from './verbs';
 
@@ -19,9 +20,10 @@ export const options: VerbOptions = {
 };
 
 export function builder(y: Argv): Argv {
-  return declare(y, options)
-    .example('$0 completion bash >> ~/.bashrc', 'bash: complete msixtrace in new shells')
-    .example('$0 completion zsh >> ~/.zshrc', 'zsh: the same (runs compinit if ~/.zshrc did not)');
+  return examples(declare(y, options), [
+    ['msixtrace completion bash >> ~/.bashrc', 'bash: complete msixtrace in new shells'],
+    ['msixtrace completion zsh >> ~/.zshrc', 'zsh: the same (it runs compinit if ~/.zshrc did not)'],
+  ]);
 }
 
 /** The marker that asks the shell to complete a file name. */

@@ -16,6 +16,7 @@ import { parseDirect, VerbOptions, YARGS_CONFIG } from './options';
 import { STDIN_PATH } from '../util/stdin';
 
 import { VERBS } from './verbs';
+import { examplesText } from './examples';
 
 type VerbModule = CommandModule & { options: VerbOptions };
 
@@ -74,9 +75,11 @@ export async function main(argv: string[]): Promise<void> {
     .demandCommand(1, 'name a verb (see --help)')
     .strict()
     .recommendCommands()
-    .example('$0 capture trace.log --lspci lspci-vv.txt -o t.msixtrace', 'QEMU log + guest lspci -> trace file')
-    .example('$0 replay t.msixtrace -m all', 'absorbed vs forwarded per model')
-    .example('$0 dump t.msixtrace --format csv', 'events as CSV')
+    .epilog(examplesText([
+      ['msixtrace capture trace-msix.log --lspci lspci-vv.txt -o t.msixtrace', 'a QEMU log and the guest\'s lspci -vv: a trace file'],
+      ['msixtrace replay t.msixtrace --compare xen-4.1,xen-4.19', 'what moving from Xen 4.1 to 4.19 costs this workload'],
+      ['msixtrace dump t.msixtrace --format csv | head -3', 'the events as CSV'],
+    ]))
     .wrap(Math.min(110, process.stdout.columns || 110))
     .fail((msg, err) => {
       // yargs' own validation errors (e.g. requiresArg: "Not enough arguments following: m") are the

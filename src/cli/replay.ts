@@ -16,6 +16,7 @@ import { parseDuration } from '../util/duration';
 import { Out, Progress } from '../util/out';
 import { isStdin, renameSpool, spoolStdin } from '../util/stdin';
 import { TraceReader } from '../tracefile/reader';
+import { examples } from './examples';
 import { declare, VerbOptions } from './options';
 
 /** The -m list as choices: model names, aliases, releases (xen-4.17), comma lists, all. */
@@ -72,12 +73,14 @@ export const options: VerbOptions = {
 };
 
 export function builder(y: Argv): Argv {
-  return declare(y, options)
-    .example('$0 replay t.msixtrace', 'every model, one row each')
-    .example('$0 replay t.msixtrace -m xen-4.1 -m kvm --by field', 'two models, per field')
-    .example('$0 replay t.msixtrace -m all --format json | jq \'.results[] | {model, f: .totals.read.forwarded}\'', 'to jq')
-    .example('$0 replay t.msixtrace -m xen-4.7 --explain | head', 'why each access went where it went')
-    .example('$0 replay t.msixtrace --cost forward=20,absorb=1', 'device-model CPU estimate');
+  return examples(declare(y, options), [
+    ['msixtrace replay trace.msixtrace', 'every model, one row each, with the Xen releases it stands for'],
+    ['msixtrace replay trace.msixtrace -m xen-4.17 -m kvm --by field', 'a release (answered by the model that covers it) and KVM, per field'],
+    ['msixtrace replay trace.msixtrace --compare xen-4.1,xen-4.19', 'what moving from Xen 4.1 to 4.19 changes and costs, per field'],
+    ['msixtrace replay trace.msixtrace --format json | jq \'.results[] | .releases\'', 'to jq'],
+    ['msixtrace replay trace.msixtrace -m xen-4.7 --explain | head -3', 'why each access went where it went'],
+    ['msixtrace replay trace.msixtrace --cost forward=20,absorb=1 --interval 500ms', 'CPU estimate (% of one CPU) and counts over time'],
+  ]);
 }
 
 /** Option combinations that cannot both apply: one line naming them, before any work. */
