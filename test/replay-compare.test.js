@@ -15,10 +15,10 @@ test('--compare xen-4.1,xen-4.19: one table of what the move costs this workload
   const r = run(['replay', NVME, '--compare', 'xen-4.1,xen-4.19']);
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /^from xen-4\.1 \[4\.1\.0–4\.1\.2\] to xen-4\.19 \[4\.19–4\.22\]:$/m);
-  assert.match(r.out, /^field\s+dir\s+xen-4\.1 fwd\s+xen-4\.19 fwd\s+fwd Δ\s+fwd ratio\s+xen-4\.1 abs\s+xen-4\.19 abs\s+abs Δ\s+DM cpu Δ s\s+Xen cpu Δ s$/m);
-  assert.match(r.out, /^vector_ctrl\s+write\s+78\s+148\s+\+70\s+x1\.90\s+70\s+0\s+-70\s+\+0\.001050\s+-0\.000081$/m);
+  assert.match(r.out, /^field\s+dir\s+xen-4\.1 fwd\s+xen-4\.19 fwd\s+fwd Δ\s+fwd ratio\s+xen-4\.1 abs\s+xen-4\.19 abs\s+abs Δ\s+both Δ\s+DM cpu Δ s\s+Xen cpu Δ s$/m);
+  assert.match(r.out, /^vector_ctrl\s+write\s+78\s+148\s+\+70\s+x1\.90\s+70\s+0\s+-70\s+\+16\s+\+0\.001050\s+-0\.000081$/m);
   assert.match(r.out, /^addr_lo\s+read\s+0\s+1\s+\+1\s+new\s+12\s+11\s+-1/m);
-  assert.match(r.out, /^total\s+all\s+148\s+227\s+\+79\s+x1\.53\s+104\s+25\s+-79\s+\+0\.001185/m);
+  assert.match(r.out, /^total\s+all\s+148\s+227\s+\+79\s+x1\.53\s+104\s+25\s+-79\s+\+55\s+\+0\.001185/m);
   assert.match(r.out, /^device-model CPU: 0\.002220 s -> 0\.003405 s \(\+0\.001185 s; 0\.104 % -> 0\.160 % of one CPU\)$/m);
   assert.match(r.out, /^Xen side: deferred unmasks 0 -> 6, guest crashes 0 -> 0$/m);
   assert.match(r.out, /^cost: assumed 15 us of device-model CPU per forwarded access/m);

@@ -47,7 +47,7 @@ test('--cost: device-model and hypervisor CPU in the table, in % of one CPU, the
   assert.match(r.out, /\bDM cpu s\s+DM % of 1 CPU\s+Xen cpu s\s+Xen % of 1 CPU$/m);
   // xen-4.19: 227 forwarded x 15 us; 25 absorbed + 55 both x 1.5 us; over 2.128 s.
   assert.match(r.out, /^xen-4\.19\s.*\s0\.003405\s+0\.160\s+0\.000120\s+0\.006$/m);
-  assert.match(r.out, /^cost: assumed 15 us of device-model CPU per forwarded access, 1\.5 us of hypervisor CPU per absorbed one .*% = percent of one CPU over the trace duration \(2\.128 s\)$/m);
+  assert.match(r.out, /^cost: assumed 15 us of device-model CPU per forwarded access, 1\.5 us of hypervisor CPU per absorbed one,\n {6}both for a "both" write .*% = percent of one CPU over the trace duration \(2\.128 s\)$/m);
   const [, b] = JSON.parse(run(['replay', NVME, '-m', 'xen-4.1,xen-4.19', '--cost', 'default', '--format', 'json']).out).results;
   assert.ok(Math.abs(b.cost.hypervisor_cpu_s - 80 * 1.5e-6) < 1e-12);
   assert.ok(Math.abs(b.cost.hypervisor_cpu_pct - (80 * 1.5e-6 / b.cost.trace_duration_s) * 100) < 1e-9);

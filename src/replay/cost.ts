@@ -70,8 +70,8 @@ export function costOf(t: DirCounts, durationNs: number, forwardUs: number, abso
   };
 }
 
-/** The assumptions in one line, for the foot of every table that shows cost. */
+/** The assumptions in two lines, for the foot of every table that shows cost. */
 export function costNote(c: { forward_us: number; absorb_us: number; trace_duration_s: number }): string {
-  return `cost: assumed ${c.forward_us} us of device-model CPU per forwarded access, ${c.absorb_us} us of hypervisor CPU per absorbed one ` +
-    `(a "both" write pays both; change with --cost forward=US,absorb=US); % = ${PCT_UNIT} (${c.trace_duration_s.toFixed(3)} s)`;
+  return `cost: assumed ${c.forward_us} us of device-model CPU per forwarded access, ${c.absorb_us} us of hypervisor CPU per absorbed one,\n` +
+    `      both for a "both" write (--cost forward=US,absorb=US to change); % = ${PCT_UNIT} (${c.trace_duration_s.toFixed(3)} s)`;
 }

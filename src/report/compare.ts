@@ -116,9 +116,9 @@ export function renderCompareTable(list: Comparison[]): string {
     if (c.partial) lines.push(`PARTIAL: ${c.partial}`);
     lines.push(`from ${la} [${c.a.releases}] to ${lb} [${c.b.releases}]:`);
     const [A, B] = [c.a.model, c.b.model];
-    const head = ['field', 'dir', `${A} fwd`, `${B} fwd`, 'fwd Δ', 'fwd ratio', `${A} abs`, `${B} abs`, 'abs Δ', 'DM cpu Δ s', 'Xen cpu Δ s'];
+    const head = ['field', 'dir', `${A} fwd`, `${B} fwd`, 'fwd Δ', 'fwd ratio', `${A} abs`, `${B} abs`, 'abs Δ', 'both Δ', 'DM cpu Δ s', 'Xen cpu Δ s'];
     const cells = (r: CompareRow): string[] => [r.field, r.dir, String(r.a.forwarded), String(r.b.forwarded), signed(r.delta_forwarded),
-      ratioText(r), String(r.a.absorbed), String(r.b.absorbed), signed(r.delta_absorbed),
+      ratioText(r), String(r.a.absorbed), String(r.b.absorbed), signed(r.delta_absorbed), signed(r.b.both - r.a.both),
       signed(r.delta_device_model_cpu_s, 6), signed(r.delta_hypervisor_cpu_s, 6)];
     lines.push(grid(head, [...c.rows.map(cells), cells(c.total)], 2));
     const k = c.cost;
