@@ -99,6 +99,19 @@ test('every option combination works or is refused in one line; exit codes only 
   const three = run(['replay', NVME, '--by', 'entry', '--interval', '1s', '--format', 'csv']);
   assert.equal(three.code, 2);
   assert.match(three.err, /--format csv holds one table/);
+  const csvCost = run(['replay', NVME, '--interval', '1s', '--cost', 'default', '--format', 'csv']);
+  assert.equal(csvCost.code, 2);
+  assert.match(csvCost.err, /--format csv with --interval holds counts per bucket, not cost/);
+  // An option that takes a value, given none, is refused instead of falling back to its default.
+  for (const o of ['--start', '--format', '--by', '--interval', '--compare', '-m']) {
+    const r = run(['replay', NVME, o]);
+    assert.equal(r.code, 2, `${o}: ${r.err}`);
+    assert.equal(r.out, '');
+    assert.equal(r.err.trim().split('\n').length, 1);
+  }
+  const noBase = run(['check', NVME, '--baseline']);
+  assert.equal(noBase.code, 2);
+  assert.match(noBase.err, /--baseline needs a file name/);
   const both = run(['replay', NVME, '-m', 'xen-4.7', '--by', 'entry', '--interval', '1s', '--format', 'json']);
   const [res] = JSON.parse(both.out).results;
   assert.ok(res.by.groups.length > 0 && res.intervals.buckets.length > 0);

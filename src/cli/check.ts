@@ -77,6 +77,7 @@ export function handler(argv: any): void {
   const tol = parseTolerance(argv.tolerance);
   if (!tol) throw new UserError(`bad --tolerance '${argv.tolerance}' (use N or N%)`);
   const file: string = argv.baseline;
+  if (file === '') throw new UserError('--baseline needs a file name (a baseline JSON file; check --update creates it)');
   const exists = fs.existsSync(file);
   if (!exists && !argv.update) throw new UserError(`${file}: no such baseline (create it with --update)`);
   const base: Baseline = exists ? readBaseline(file) : { format: BASELINE_FORMAT, start: 'cold', models: [], traces: {} };

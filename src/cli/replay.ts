@@ -60,11 +60,11 @@ export const options: VerbOptions = {
   positional: { name: 'trace', array: true, describe: '.msixtrace files' },
   options: {
     model: { alias: 'm', type: 'string', array: true, requiresArg: true, describe: 'models (msixtrace models), Xen releases (xen-4.17: the model that covers it), comma lists, or all (the default)' },
-    compare: { type: 'string', describe: 'A,B: two models or releases side by side per field: counts, difference, ratio and CPU cost of moving from A to B' },
-    start: { choices: ['cold', 'warm'] as const, default: 'cold', describe: 'cold: trace starts before the driver set the device up; warm: mid-run (registered, every entry bound)' },
-    format: { choices: ['table', 'json', 'ndjson', 'csv'] as const, default: 'table' },
-    by: { choices: ['field', 'entry', 'guest', 'vcpu'] as const, describe: 'break the counts down by table field, entry (device:entry), guest or guest:vcpu' },
-    interval: { type: 'string', describe: 'absorbed/forwarded per time bucket, e.g. 100ms, 1s' },
+    compare: { type: 'string', requiresArg: true, describe: 'A,B: two models or releases side by side per field: counts, difference, ratio and CPU cost of moving from A to B' },
+    start: { choices: ['cold', 'warm'] as const, requiresArg: true, default: 'cold', describe: 'cold: trace starts before the driver set the device up; warm: mid-run (registered, every entry bound)' },
+    format: { choices: ['table', 'json', 'ndjson', 'csv'] as const, requiresArg: true, default: 'table' },
+    by: { choices: ['field', 'entry', 'guest', 'vcpu'] as const, requiresArg: true, describe: 'break the counts down by table field, entry (device:entry), guest or guest:vcpu' },
+    interval: { type: 'string', requiresArg: true, describe: 'absorbed/forwarded per time bucket, e.g. 100ms, 1s' },
     cost: { type: 'string', describe: `estimate device-model and hypervisor CPU (% of one CPU): default, or forward=US,absorb=US (assumed defaults forward=${DEFAULT_FORWARD_US},absorb=${DEFAULT_ABSORB_US}: see README "Cost model")` },
     explain: { type: 'boolean', default: false, describe: 'NDJSON, one line per event per model: the access, the outcome and the reason in words' },
     'xen34-mod-quirk': { type: 'boolean', default: false, describe: 'xen-3.4: the 3.4.0 "%" entry index quirk (every dword vector_ctrl write absorbed)' },
@@ -104,6 +104,9 @@ function refuseCombinations(argv: any): void {
   }
   if (argv.format === 'csv' && given('by') && given('interval')) {
     throw new UserError('--format csv holds one table: use --by or --interval, or --format json for both');
+  }
+  if (argv.format === 'csv' && given('interval') && given('cost') && !given('compare')) {
+    throw new UserError('--format csv with --interval holds counts per bucket, not cost: drop --cost, or use --format json for both');
   }
 }
 
