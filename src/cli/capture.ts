@@ -7,6 +7,7 @@ import { FORMAT_CHOICES, FormatChoice } from '../capture/format';
 import { UserError } from '../errors';
 import { refuseInputAsOutput } from '../util/atomic';
 import { onStopSignal } from '../util/signals';
+import { examplesText } from './examples';
 import { declare, VerbOptions } from './options';
 
 export const command = 'capture <log...>';
@@ -27,10 +28,12 @@ export const options: VerbOptions = {
 
 export function builder(y: Argv): Argv {
   return declare(y, options)
-    .example('$0 capture trace.log --lspci lspci-vv.txt -o t.msixtrace', 'QEMU -trace log + the guest\'s lspci -vv')
-    .example('$0 capture trace-full.log.gz --lspci lspci-vv.txt -o t.msixtrace', 'a full unfiltered log, gzipped')
-    .example('$0 capture trace-12345 -f qemu-simpletrace --table 0xfebc0000:5 --pba 0xfebc2000 -o t.msixtrace', 'QEMU simple backend, geometry by hand')
-    .example('cat /sys/kernel/tracing/trace_pipe | $0 capture -f kvm-ftrace --lspci L -o t.msixtrace -', 'live: batches are written as they fill; Ctrl-C finishes the file')
+    .epilog(examplesText([
+      ['msixtrace capture trace-msix.log --lspci lspci-vv.txt -o t.msixtrace', 'a QEMU -trace log and the guest\'s lspci -vv'],
+      ['msixtrace capture trace-full.log.gz --lspci lspci-vv.txt -o t.msixtrace', 'a full unfiltered log, gzipped'],
+      ['cat trace-msix.log | msixtrace capture - --lspci lspci-vv.txt -o p.msixtrace',
+        'from a pipe (live: trace_pipe, -f kvm-ftrace; Ctrl-C ends the file)'],
+    ]))
     .epilog('Exit status: 0 written (also after one Ctrl-C, SIGTERM or SIGHUP: the footer then says interrupted), 2 bad input or usage, '
       + '3 the system failed to write (disk full, file size limit, I/O error), 130 aborted by a second Ctrl-C (the previous output stays). '
       + '-o - writes the trace to stdout. '

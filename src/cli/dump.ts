@@ -8,6 +8,7 @@ import { UserError } from '../errors';
 import { jsonVisible } from '../util/escape';
 import { Out } from '../util/out';
 import { isStdin, renameSpool, spoolStdin } from '../util/stdin';
+import { examplesText } from './examples';
 import { declare, VerbOptions } from './options';
 
 /**
@@ -93,9 +94,11 @@ export const options: VerbOptions = {
 
 export function builder(y: Argv): Argv {
   return declare(y, options)
-    .example('$0 dump traces/qemu-7.2-linux-6.1-e1000e/trace.msixtrace | head -3', 'first events as NDJSON')
-    .example('$0 dump t.msixtrace --format csv > events.csv', 'CSV for pandas or DuckDB')
-    .example('$0 dump t.msixtrace --header | jq .devices', 'device geometry');
+    .epilog(examplesText([
+      ['msixtrace dump trace.msixtrace | head -3', 'the first events as NDJSON'],
+      ['msixtrace dump trace.msixtrace --format csv > events.csv', 'CSV for pandas or DuckDB'],
+      ['msixtrace dump trace.msixtrace --header | jq .devices', 'the device geometry'],
+    ]));
 }
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function handler(argv: any): void {

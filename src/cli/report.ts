@@ -13,6 +13,7 @@ import { parseDuration } from '../util/duration';
 import { Progress } from '../util/out';
 import { isStdin } from '../util/stdin';
 import { expandModels } from '../replay/model';
+import { examples } from './examples';
 import { declare, VerbOptions } from './options';
 
 export const command = 'report <trace...>';
@@ -29,9 +30,10 @@ export const options: VerbOptions = {
 };
 
 export function builder(y: Argv): Argv {
-  return declare(y, options)
-    .example('$0 report t.msixtrace --html report.html', 'every model, one page')
-    .example('$0 report a.msixtrace b.msixtrace -m kvm -m xen-4.7 --interval 100ms --html r.html', 'two traces, two models');
+  return examples(declare(y, options), [
+    ['msixtrace report trace.msixtrace --html report.html', 'every model, one page'],
+    ['msixtrace report trace.msixtrace -m kvm,xen-4.7 --interval 1s --html r.html', 'two models, counts over time'],
+  ]);
 }
 
 /** Fails before any work when the output cannot be written where asked, or is one of the traces. */

@@ -73,6 +73,11 @@ export interface TraceReplay {
   heat?: HeatRow[];
   /** What was aggregated to stay within the bounds, in words (for stderr). */
   notes: string[];
+  /** Why the counts cover only part of the recording (salvaged damage, interrupted capture), else null. */
+  partial: string | null;
+  /** First and last event time, for the reports' interval edges (0 when there are no events). */
+  first_ns: number;
+  last_ns: number;
 }
 
 const BY_NOUN: Record<string, string> = { entry: 'device:entry', guest: 'guest', vcpu: 'guest:vcpu' };
@@ -166,7 +171,8 @@ export function replayTrace(file: string, opts: ReplayOptions): TraceReplay {
       if (opts.cost) res.cost = costOf(res.totals, duration, opts.cost.forwardUs, opts.cost.absorbUs);
       return res;
     });
-    const out: TraceReplay = { trace: file, header: reader.header, results, notes };
+    const partial = reader.damage ?? (reader.footer?.interrupted ? 'the capture was interrupted: the trace holds what was read until then' : null);
+    const out: TraceReplay = { trace: file, header: reader.header, results, notes, partial, first_ns: events > 0 ? tMin : 0, last_ns: events > 0 ? tMax : 0 };
     if (opts.heat && pipe && sizes) {
       out.heat = heatRows(pipe.heatKeys(sizes.heatRows), pipe.heat(sizes.heatRows));
       if (sizes.heatOverflow) notes.push(`${reader.file}: more than ${MAX_HEAT_ROWS} device entries accessed: the heat map shows the first ${MAX_HEAT_ROWS}`);

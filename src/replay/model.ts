@@ -2,6 +2,7 @@
 import { EventBatch } from '../events';
 import { COUNTERS, DEVICE_CFG_BYTES, isNull, native, START_COLD, START_WARM } from '../native/binding';
 import { UserError } from '../errors';
+import { chooseModels, LATEST, ModelChoice } from './catalog';
 
 export interface Geometry {
   tableGpa: bigint;
@@ -26,15 +27,26 @@ export function resolveModel(name: string): string {
   return lib.msx_model_name(i);
 }
 
-/** -m values: names, aliases, comma lists and 'all'; order kept, duplicates dropped. */
+/** The -m list as choices: model names, aliases, releases (xen-4.17), comma lists, all. */
+export function chooseFrom(list: string[] | string | undefined, flag = '-m'): ModelChoice[] {
+  const lib = native();
+  return chooseModels(list, (n) => {
+    const i = lib.msx_model_find(n);
+    return i < 0 ? null : lib.msx_model_name(i);
+  }, modelNames, (what) => {
+    if (what === '') return new UserError(`${flag} needs a model name (msixtrace models lists them; or a Xen release such as xen-4.17, or all)`);
+    const known = `(known: ${modelNames().join(', ')}, kvm, all)`;
+    const release = /^(\S+) (is .*)$/.exec(what);
+    if (release) return new UserError(`unknown model '${release[1]}' ${known}: ${release[1]} ${release[2]}`);
+    return new UserError(`unknown model '${what}' ${known} or a Xen release ${RELEASE_SPAN} such as xen-4.17`);
+  });
+}
+
+const RELEASE_SPAN = `3.0–${LATEST[0]}.${LATEST[1]}`;
+
+/** The canonical model names of a -m list (for verbs that do not print labels). */
 export function expandModels(list: string[] | string | undefined): string[] {
-  const raw = (Array.isArray(list) ? list : list ? [list] : ['all']).flatMap((s) => String(s).split(','));
-  const out: string[] = [];
-  for (const name of raw.map((s) => s.trim()).filter(Boolean)) {
-    const names = name === 'all' ? modelNames() : [resolveModel(name)];
-    for (const n of names) if (!out.includes(n)) out.push(n);
-  }
-  return out;
+  return chooseFrom(list).map((c) => c.model);
 }
 
 export function deviceConfig(devices: Geometry[]): Buffer {
