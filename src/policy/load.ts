@@ -99,8 +99,6 @@ export function loadPolicy(file: string, depth = 0): Policy {
       if (missing) fail(root.line, `missing knob '${p}' (give every knob, or "base": a built-in model to start from)`);
     }
   }
-  const gm = ['reads.addr_lo', 'reads.addr_hi', 'reads.data'].find((f) => values.get(f) === 'guest-mask');
-  if (gm) fail(given.get(gm)?.line ?? root.line, `${gm}: guest-mask is for reads.vector_ctrl only`);
   return { name, file, values };
 }
 
