@@ -133,3 +133,12 @@ test('a policy with a base changes only what it names', { skip }, () => {
   assert.ok(all.totals.read.forwarded <= x41.totals.read.forwarded);
   assert.equal(all.totals.write.forwarded, x41.totals.write.forwarded);
 });
+
+test('docs/policies.md documents every knob and every value', () => {
+  const { KNOBS } = require('../dist/policy/knobs');
+  const doc = fs.readFileSync(path.join(ROOT, 'docs', 'policies.md'), 'utf8');
+  for (const k of KNOBS) {
+    assert.ok(doc.includes(`\`${k.path}\``), k.path);
+    for (const v of k.values ?? []) assert.ok(doc.includes(`\`${v}\``), `${k.path}: ${v}`);
+  }
+});
