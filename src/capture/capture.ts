@@ -55,7 +55,7 @@ interface Source {
 
 const MSIX_TABLE_NAMES = new Set(['msix-table', 'xen-pci-pt-msix']);
 const MSIX_PBA_NAME = 'msix-pba';
-const NO_GEOMETRY = 'no MSI-X geometry: pass --mtree FILE (QEMU monitor `info mtree -f`), --lspci FILE (the guest\'s `lspci -vv` output) or --table GPA:ENTRIES [--pba GPA]';
+const NO_GEOMETRY = 'no MSI-X geometry: pass --lspci FILE (the guest\'s `lspci -vv` output), --mtree FILE (the QEMU monitor\'s `info mtree -f`) or --table GPA:ENTRIES [--pba GPA]';
 const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
 
 export async function capture(opts: CaptureOptions): Promise<CaptureResult> {

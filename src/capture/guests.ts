@@ -57,7 +57,7 @@ export class GuestDevices {
   constructor(opts: GeometryOptions) {
     let template: Geometry | null = null;
     const setTemplate = (g: Geometry, what: string): void => {
-      if (template) throw new UserError(`${what}: geometry for every guest was already given (pass one of --lspci FILE, --mtree FILE, --table; GUEST=FILE for the others)`);
+      if (template) throw new UserError(`${what}: a geometry for every guest was already given: pass one, not both (GUEST=FILE gives one VM its own)`);
       template = g;
     };
     const ownGeometry = (guest: number, g: Geometry, what: string): void => {
@@ -66,7 +66,7 @@ export class GuestDevices {
     };
     if (opts.table && ((opts.lspci?.length ?? 0) > 0 || (opts.mtree?.length ?? 0) > 0)) {
       if ([...(opts.lspci ?? []), ...(opts.mtree ?? [])].some((a) => guestFileArg(a, '').guest === null)) {
-        throw new UserError('pass --lspci FILE, --mtree FILE or --table GPA:ENTRIES, not two of them');
+        throw new UserError('--table and --lspci/--mtree FILE each give the geometry of every guest: pass one, not both');
       }
     }
     for (const arg of opts.lspci ?? []) {
