@@ -45,7 +45,7 @@ export const options: VerbOptions = {
   positional: { name: 'trace', array: true, describe: '.msixtrace files' },
   options: {
     model: { alias: 'm', type: 'string', array: true, default: ['all'], describe: 'models (msixtrace models), comma lists, or all' },
-    start: { choices: ['cold', 'warm'] as const, default: 'cold', describe: 'cold: trace starts before the driver set the device up; warm: mid-run (registered, every entry bound)' },
+    start: { choices: ['cold', 'warm', 'auto'] as const, default: 'cold', describe: 'cold: trace starts before the driver set the device up; warm: mid-run (registered, every entry bound); auto: warm for each device the trace shows mid-run, else cold' },
     format: { choices: ['table', 'json', 'ndjson', 'csv'] as const, default: 'table' },
     by: { choices: ['field', 'entry', 'guest', 'vcpu'] as const, describe: 'break the counts down by table field, entry (device:entry), guest or guest:vcpu' },
     interval: { type: 'string', describe: 'absorbed/forwarded per time bucket, e.g. 100ms, 1s' },
@@ -79,7 +79,7 @@ export function handler(argv: any): void {
   if (traces.filter(isStdin).length > 1) throw new UserError('stdin (-) can be given only once');
   // --explain prints while it replays: every trace is read once first, so a damaged one is exit 2
   // with nothing on stdout instead of the explanations of an arbitrary prefix (--salvage skips this).
-  const spool = argv.explain && !argv.salvage && traces.some(isStdin) ? spoolStdin() : null;
+  const spool = ((argv.explain && !argv.salvage) || argv.start === 'auto') && traces.some(isStdin) ? spoolStdin() : null;
   const source = (t: string): string => (spool && isStdin(t) ? spool.file : t);
   try {
     if (argv.explain && !argv.salvage) {
@@ -118,6 +118,7 @@ function replayAll(traces: string[], source: (t: string) => string, argv: any, m
       onBatch: (n) => progress.update(n, undefined, ' events'),
     });
     progress.done();
+    if (r.startNote) process.stderr.write(`note: ${r.startNote.replace(source(trace), trace)}\n`);
     results.push(...r.results);
   }
 }

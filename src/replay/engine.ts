@@ -15,12 +15,15 @@ import { Cost, costOf } from './cost';
 import * as os from 'os';
 import { UserError } from '../errors';
 import { feedMany, NativePipeline, pointerTable } from '../native/decode';
+import { isStdin } from '../util/stdin';
+import { midRunNote, scanStart, StartScan } from './start';
 
 export type GroupBy = 'field' | 'entry' | 'guest' | 'vcpu';
 
 export interface ReplayOptions {
   models: string[];
-  start: StartState;
+  /** auto: warm for each device the trace shows mid-run (start.ts), cold for the others. */
+  start: StartState | 'auto';
   by?: GroupBy;
   intervalNs?: number;
   cost?: { forwardUs: number; absorbUs: number };
@@ -36,7 +39,9 @@ export interface Interval { start_ns: number; absorbed: number; forwarded: numbe
 export interface ModelResult {
   model: string;
   trace: string;
-  start: StartState;
+  start: StartState | 'auto';
+  /** Under --start auto: the start each header device got. */
+  device_starts?: StartState[];
   events: number;
   duration_ns: number;
   totals: DirCounts;
@@ -51,15 +56,26 @@ export interface TraceReplay {
   trace: string;
   header: Header;
   results: ModelResult[];
+  /** Says which devices start mid-run and what that means for the replay, or null. */
+  startNote: string | null;
 }
 
 export function replayTrace(file: string, opts: ReplayOptions): TraceReplay {
+  // Whether the trace begins mid-run is read from the trace first (for auto, and for the note a cold
+  // replay of such a trace gets); a pipe can be read once only.
+  let scan: StartScan | null = null;
+  if (opts.start === 'auto' || opts.start === 'cold') {
+    if (!isStdin(file)) scan = scanStart(file, opts.salvage);
+    else if (opts.start === 'auto') throw new UserError('--start auto reads the trace twice: pass a file, not stdin');
+  }
   const reader = new TraceReader(file, { salvage: opts.salvage });
-  const geometry = reader.header.devices.map((d) => ({ tableGpa: d.tableGpa, pbaGpa: d.pbaGpa, entries: d.tableEntries }));
+  const auto = opts.start === 'auto' && scan !== null ? scan.starts : null;
+  const geometry = reader.header.devices.map((d, i) => ({ tableGpa: d.tableGpa, pbaGpa: d.pbaGpa, entries: d.tableEntries, start: auto?.[i] }));
+  const runStart: StartState = opts.start === 'warm' ? 'warm' : 'cold';
   const runs: ModelRun[] = [];
   let pipe: NativePipeline | null = null;
   try {
-    for (const m of opts.models) runs.push(new ModelRun(m, opts.start, geometry, opts.options ?? 0));
+    for (const m of opts.models) runs.push(new ModelRun(m, runStart, geometry, opts.options ?? 0));
     const needDecisions = !!opts.explain || opts.intervalNs !== undefined || (opts.by !== undefined && opts.by !== 'field');
     const decisions = needDecisions ? Buffer.alloc(MAX_BATCH) : undefined;
     const groups = opts.by && opts.by !== 'field' ? new GroupIndex(opts.by, MAX_BATCH) : null;
@@ -120,6 +136,7 @@ export function replayTrace(file: string, opts: ReplayOptions): TraceReplay {
         model: run.model, trace: file, start: opts.start, events: eventsFrom(c), duration_ns: duration,
         totals: totalsFrom(fields), fields, xen_side: xenSideFrom(c),
       };
+      if (auto) res.device_starts = auto;
       if (groups && opts.by && opts.by !== 'field') {
         res.by = { kind: opts.by, groups: groupCounts(groupTally[r], groups).sort((x, y) => naturalOrder(x.key, y.key)) };
       } else if (opts.by === 'field') {
@@ -132,7 +149,8 @@ export function replayTrace(file: string, opts: ReplayOptions): TraceReplay {
       if (opts.cost) res.cost = costOf(res.totals, duration, opts.cost.forwardUs, opts.cost.absorbUs);
       return res;
     });
-    return { trace: file, header: reader.header, results };
+    const startNote = scan ? midRunNote(file, scan, reader.header.devices, opts.start) : null;
+    return { trace: file, header: reader.header, results, startNote };
   } finally {
     pipe?.destroy(); // joins the workers before the contexts they feed go
     for (const r of runs) r.close();
