@@ -15,6 +15,7 @@ import { addTableMaps, Hit } from './geometry';
 import { GuestDevices } from './guests';
 import { GuestIds } from './guest-ids';
 import { InputStream } from './input';
+import { BINARY_FORMAT, binaryKind, CaptureInput, openBinary } from './binary-inputs';
 import { LineScanner } from './lines';
 import { FAST_MIN_BYTES, fastMode, QemuFastScan, ScanContext } from './fastpath';
 import { EventSink } from './sink';
@@ -46,7 +47,7 @@ export interface CaptureResult {
 }
 
 interface Source {
-  input: InputStream;
+  input: CaptureInput;
   format: FormatName;
   parser: LineParser | null; // null: simpletrace
   // Added to the source's timestamps to get ns from the trace start; fixed at its first kept access.
@@ -190,7 +191,7 @@ class Capture {
 
   /** Opens an input and settles its format from its first bytes and lines. */
   private async identify(file: string, forced: FormatName | null): Promise<Source> {
-    const input = await InputStream.open(file, this.signal);
+    let input: CaptureInput = await InputStream.open(file, this.signal);
     const source = (format: FormatName, parser: LineParser | null): Source => {
       this.stats.formats.add(format);
       return { input, format, parser, shift: null };
@@ -219,6 +220,16 @@ class Capture {
         if (forced && forced !== SIMPLETRACE) throw new UserError(`${input.name}: is a QEMU simpletrace binary file, not ${forced} (pass -f qemu-simpletrace or -f auto)`);
         input.unshift(head);
         return source(SIMPLETRACE, null);
+      }
+      const binary = input.gzip ? null : binaryKind(start);
+      if (binary) {
+        // trace.dat / perf.data: read by the tracer's own reader, as the text its report prints.
+        const format = BINARY_FORMAT[binary];
+        if (forced && forced !== format) throw new UserError(`${input.name}: is a ${binary} file, not ${forced} (pass -f ${format} or -f auto)`);
+        if (isStdin(file)) throw new UserError(`${input.name}: a ${binary} file must be read from a file, not a pipe`);
+        input.close();
+        input = openBinary(binary, file, input.name, this.signal);
+        return source(format, this.textParser(format));
       }
       if (forced === SIMPLETRACE) throw new UserError(`${input.name}: not a QEMU simpletrace file (no simpletrace magic in its first 16 bytes)`);
       if (!looksLikeText(start)) throw new UserError(`${input.name}: not a text trace log (binary data, and not a QEMU simpletrace file)`);
