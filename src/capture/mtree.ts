@@ -45,8 +45,7 @@ export function parseMtree(text: string, source: string): MtreeDevice[] {
     const start = BigInt('0x' + m[2]);
     const end = BigInt('0x' + m[3]) + 1n;
     if (end <= start) throw new UserError(`${source}:${i + 1}: region ${name} ends before it starts`);
-    const parent = parents.length ? parents[parents.length - 1].name : '';
-    const container = parent.endsWith('-msix') ? parent : '';
+    const container = parents.length ? parents[parents.length - 1].name : '';
     if (name === 'msix-table') tables.push({ start, end, line: i + 1, container });
     else if (name === 'msix-pba') pbas.push({ start, end, line: i + 1, container });
     parents.push({ indent, name });
@@ -70,18 +69,18 @@ export function parseMtree(text: string, source: string): MtreeDevice[] {
     if (bytes % 16n !== 0n || bytes / 16n < 1n || bytes / 16n > BigInt(MAX_ENTRIES)) {
       throw new UserError(`${source}:${t.line}: msix-table of ${bytes} bytes is not a whole table of 1 to ${MAX_ENTRIES} 16-byte entries (is the region partly hidden by another one?)`);
     }
-    out.push({ name: t.container, tableGpa: t.start, entries: Number(bytes / 16n), pbaGpa: null, line: t.line });
+    out.push({ name: t.container.endsWith('-msix') ? t.container : '', tableGpa: t.start, entries: Number(bytes / 16n), pbaGpa: null, line: t.line });
   }
-  // A PBA belongs to the table of its own container (tree view); in the flat view, to the nearest
-  // table whose entry count gives the PBA's size, when exactly one table is nearest.
+  // A PBA belongs to a table whose entry count gives the PBA's size: the one in its own container
+  // (tree view: the BAR or `<device>-msix` region holding both) if there is one, else the nearest,
+  // when exactly one is nearest.
   for (const p of ps) {
+    const fits = out.filter((d) => BigInt(pbaBytes(d.entries)) === p.end - p.start && d.pbaGpa === null);
+    const sameBar = fits.filter((d) => p.container !== '' && ts[out.indexOf(d)].container === p.container);
     let best: MtreeDevice | null = null;
     let bestDist = -1n;
     let tie = false;
-    for (const d of out) {
-      const t = ts[out.indexOf(d)];
-      if (p.container && t.container && p.container !== t.container) continue;
-      if (BigInt(pbaBytes(d.entries)) !== p.end - p.start || d.pbaGpa !== null) continue;
+    for (const d of sameBar.length ? sameBar : fits) {
       const dist = p.start > d.tableGpa ? p.start - d.tableGpa : d.tableGpa - p.start;
       if (best === null || dist < bestDist) { best = d; bestDist = dist; tie = false; }
       else if (dist === bestDist) tie = true;
