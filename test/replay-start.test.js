@@ -91,3 +91,28 @@ test('cut recordings (every 10th line): the note fires wherever warm is right an
   assert.ok(needNote >= 20, `${needNote} cuts where only warm is right`);
   assert.ok(right.auto > right.warm && right.auto > right.cold, JSON.stringify(right));
 });
+
+test('--start auto is chosen per guest and device: a host trace of a whole VM and a VM traced from line 120', () => {
+  const { hostLog } = require('./helpers/host-log');
+  const dir = path.join(TRACES, 'qemu-7.2-linux-6.1-virtio-net-affinity');
+  const log = path.join(tmp, 'whole-and-cut.txt');
+  fs.writeFileSync(log, hostLog(path.join(dir, 'trace-msix.log'), [4100, 4200], 'ftrace-tgid', [0, 119]));
+  const lspci = ['--lspci', path.join(dir, 'lspci-vv.txt')];
+  const both = path.join(tmp, 'both.msixtrace');
+  assert.equal(runCliSync(['capture', log, ...lspci, '-o', both]).code, 0);
+  const one = (guest) => {
+    const f = path.join(tmp, `only-${guest}.msixtrace`);
+    assert.equal(runCliSync(['capture', log, ...lspci, '--guest', String(guest), '-o', f]).code, 0);
+    return f;
+  };
+  const auto = replayTrace(both, { models: modelNames(), start: 'auto', by: 'guest' });
+  assert.deepEqual(auto.results[0].device_starts, ['cold', 'warm']);
+  assert.match(auto.startNote, /device 1 0000:00:01\.0 of guest 4200 .*replayed warm, the other devices cold \(--start auto\)/);
+  const whole = replayTrace(one(4100), { models: modelNames(), start: 'cold' });
+  const cut = replayTrace(one(4200), { models: modelNames(), start: 'warm' });
+  auto.results.forEach((m, i) => {
+    const [a, b] = m.by.groups;
+    assert.deepEqual({ read: a.read, write: a.write }, whole.results[i].totals, `${m.model} guest 4100`);
+    assert.deepEqual({ read: b.read, write: b.write }, cut.results[i].totals, `${m.model} guest 4200`);
+  });
+});
