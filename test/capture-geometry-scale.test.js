@@ -191,3 +191,23 @@ test('more than 65,536 devices: refused naming the limit (not a wrong entry-coun
   assert.doesNotMatch(r.stderr, /entries must be/);
   assert.equal(r.stderr.trim().split('\n').length, 1);
 });
+
+test('a host trace whose guests together touch more than 65,536 devices: refused naming the limit', { timeout: 120000 }, () => {
+  const n = 33000;
+  const lspci = path.join(tmp, 'lspci-33k.txt');
+  fs.writeFileSync(lspci, lspciOf(n));
+  // two VMs (tgids 2001, 2002), each writing to every device's table: 66,000 (guest, device) pairs
+  const lines = [];
+  for (const tgid of [2001, 2002]) {
+    for (let i = 0; i < n; i++) {
+      const t = `${100 + Math.floor(lines.length / 1e6)}.${String(lines.length % 1e6).padStart(6, '0')}`;
+      lines.push(`          vcpu-${tgid}  (   ${tgid}) [000] ..... ${t}: kvm_mmio: mmio write len 4 gpa 0x${(0x100000000 + i * 0x10000 + 12).toString(16)} val 0x0`);
+    }
+  }
+  const log = path.join(tmp, 'host.log');
+  fs.writeFileSync(log, lines.join('\n') + '\n');
+  const r = run(['capture', log, '-f', 'kvm-ftrace', '--lspci', lspci, '-o', path.join(tmp, 'host.msixtrace')]);
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /^msixtrace: guest 2002: more than 65,536 MSI-X devices over all guests; a trace holds at most 65,536/);
+  assert.doesNotMatch(r.stderr, /entries must be|internal error/);
+});

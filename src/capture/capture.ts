@@ -405,6 +405,10 @@ class Capture {
     }
     const guest = this.ids.resolve(a, this.threadIds(s));
     if (guest === null) return; // another VM than --guest selects
+    const where = (): string => (s.parser ? `${file}:${lineNo}` : `${file}: record ${lineNo}`);
+    // Ids a batch cannot hold are refused, never wrapped (and give no header devices).
+    if (guest > ID_MAX) return this.malformedAccess(where(), `guest id ${guest} above 2147483647 (2^31-1, the largest a trace holds)`);
+    if (a.vcpu > ID_MAX || a.vcpu < -1) return this.malformedAccess(where(), `vCPU ${a.vcpu} outside -1..2147483647 (the range a trace holds)`);
     const hit = this.hit;
     const placed = this.guests.classify(guest, a.addr, hit);
     if (placed < 0) return;
@@ -413,17 +417,12 @@ class Capture {
         this.stats.notMsix++;
         return;
       }
-      const where = s.parser ? `${file}:${lineNo}` : `${file}: record ${lineNo}`;
       const why = `${a.region} access at 0x${a.addr.toString(16)} outside the known MSI-X ${want === REGION_PBA ? 'PBAs' : 'tables'}`;
-      if (this.opts.strict) throw new UserError(`${where}: ${why}`);
+      if (this.opts.strict) throw new UserError(`${where()}: ${why}`);
       if (this.stats.outside.full) this.stats.outside.count++;
-      else this.stats.outside.add(`${where} (0x${a.addr.toString(16)})`);
+      else this.stats.outside.add(`${where()} (0x${a.addr.toString(16)})`);
       return;
     }
-    const where = (): string => (s.parser ? `${file}:${lineNo}` : `${file}: record ${lineNo}`);
-    // Ids a batch cannot hold are refused, never wrapped.
-    if (guest > ID_MAX) return this.malformedAccess(where(), `guest id ${guest} above 2147483647 (2^31-1, the largest a trace holds)`);
-    if (a.vcpu > ID_MAX || a.vcpu < -1) return this.malformedAccess(where(), `vCPU ${a.vcpu} outside -1..2147483647 (the range a trace holds)`);
     let ts = this.lastTs;
     if (!Number.isNaN(a.tsNs)) {
       if (s.shift === null) s.shift = this.shiftFor(s, a.tsNs);
