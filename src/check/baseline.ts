@@ -6,7 +6,7 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { at, UserError } from '../errors';
+import { at, errnoWords, ioError, UserError } from '../errors';
 import { ModelResult } from '../replay/engine';
 import { StartState } from '../replay/model';
 import { writeFileAtomic } from '../util/atomic';
@@ -90,7 +90,7 @@ export function readBaseline(file: string): Baseline {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
-    throw new UserError(`${file}: cannot read baseline: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message} (create it with --update)`);
+    throw ioError('read', file, e, `${errnoWords(e)} (create it with --update)`);
   }
   if (text.trim() === '') throw new UserError(`${file}: empty file, not a JSON baseline (create it with --update)`);
   let b: unknown;

@@ -10,7 +10,8 @@ import { renderJunit } from '../check/junit';
 import { UserError } from '../errors';
 import { replayTrace } from '../replay/engine';
 import { StartState } from '../replay/model';
-import { writeFileAtomic } from '../util/atomic';
+import { refuseInputAsOutput, writeFileAtomic } from '../util/atomic';
+import { escapeControls, jsonVisible } from '../util/escape';
 import { Out } from '../util/out';
 import { partialWarning } from '../report/rows';
 import { isStdin, spoolStdin } from '../util/stdin';
@@ -78,6 +79,7 @@ export function handler(argv: any): void {
   if (!tol) throw new UserError(`bad --tolerance '${argv.tolerance}' (use N or N%)`);
   const file: string = argv.baseline;
   if (file === '') throw new UserError('--baseline needs a file name (a baseline JSON file; check --update creates it)');
+  if (argv.junit) refuseInputAsOutput(String(argv.junit), [...(argv.trace as string[]).map(String), file]);
   const exists = fs.existsSync(file);
   if (!exists && !argv.update) throw new UserError(`${file}: no such baseline (create it with --update)`);
   const base: Baseline = exists ? readBaseline(file) : { format: BASELINE_FORMAT, start: 'cold', models: [], traces: {} };
@@ -154,15 +156,16 @@ export function handler(argv: any): void {
   if (argv.junit) writeFileAtomic(argv.junit, renderJunit(keys, models, diffs, problems, partial));
   const ok = diffs.length === 0 && problems.size === 0;
   if (argv.format === 'json') {
-    out.line(JSON.stringify({ ok, traces: keys.length, models, differences: diffs, problems: Object.fromEntries(problems), partial: Object.fromEntries(partial) }));
+    out.line(jsonVisible(JSON.stringify({ ok, traces: keys.length, models, differences: diffs, problems: Object.fromEntries(problems), partial: Object.fromEntries(partial) })));
   } else {
-    for (const [t, why] of partial) out.line(`${t}: PARTIAL: ${why}`);
-    for (const [t, why] of problems) out.line(`${t}: ${why}`);
+    // Trace names and problems can come from the baseline file: controls made visible.
+    for (const [t, why] of partial) out.line(escapeControls(`${t}: PARTIAL: ${why}`));
+    for (const [t, why] of problems) out.line(escapeControls(`${t}: ${why}`));
     if (diffs.length) {
       const rows = [['trace', 'model', 'field', 'direction', 'expected', 'got', 'delta'],
-        ...diffs.map((d) => [d.trace, d.model, d.field, d.direction, String(d.expected ?? '-'), String(d.got ?? '-'),
+        ...diffs.map((d) => [escapeControls(d.trace), escapeControls(d.model), escapeControls(d.field), d.direction, String(d.expected ?? '-'), String(d.got ?? '-'),
           d.delta === null ? '-' : (d.delta > 0 ? '+' : '') + d.delta])];
-      const w = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+      const w = rows[0].map((_, c) => rows.reduce((m, r) => Math.max(m, r[c].length), 0));
       for (const r of rows) out.line(r.map((v, c) => (c >= 4 ? v.padStart(w[c]) : v.padEnd(w[c]))).join('  ').trimEnd());
     }
     const counts = keys.length * models.length;

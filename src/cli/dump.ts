@@ -5,6 +5,7 @@ import { FORMAT_CSV, FORMAT_NDJSON, NativeFormatter } from '../native/format';
 import { TraceReader } from '../tracefile/reader';
 import { Header } from '../tracefile/schema';
 import { UserError } from '../errors';
+import { jsonVisible } from '../util/escape';
 import { Out } from '../util/out';
 import { isStdin, renameSpool, spoolStdin } from '../util/stdin';
 import { examplesText } from './examples';
@@ -89,7 +90,7 @@ function print(file: string, format: 'ndjson' | 'csv', header: boolean, salvage:
     // Without --salvage the file was checked whole before; with it, the header of a damaged file is
     // still printed and the damage noted on stderr.
     if (salvage) for (const _ of reader.batches()); // eslint-disable-line @typescript-eslint/no-unused-vars
-    out.line(JSON.stringify(headerJson(reader.header)));
+    out.line(jsonVisible(JSON.stringify(headerJson(reader.header))));
     out.flush();
     reader.close();
     if (reader.damage) process.stderr.write(`msixtrace: --salvage: ${reader.damage}\n`);

@@ -1,6 +1,5 @@
 // `msixtrace replay`: traces through interception models, absorbed vs forwarded.
 import type { Argv } from 'yargs';
-import { EventBatch, FIELD_NAMES, fieldOf } from '../events';
 import { UserError } from '../errors';
 import { native } from '../native/binding';
 import { DEFAULT_ABSORB_US, DEFAULT_FORWARD_US, parseCost } from '../replay/cost';
@@ -13,6 +12,7 @@ import { renderJson, renderNdjson } from '../report/json';
 import { partialWarning, ReportRow, reportRows } from '../report/rows';
 import { renderTable } from '../report/table';
 import { parseDuration } from '../util/duration';
+import { escapeControls } from '../util/escape';
 import { Out, Progress } from '../util/out';
 import { isStdin, renameSpool, spoolStdin } from '../util/stdin';
 import { TraceReader } from '../tracefile/reader';
@@ -39,19 +39,6 @@ const RELEASE_SPAN = `3.0–${LATEST[0]}.${LATEST[1]}`;
 /** The canonical model names of a -m list (for verbs that do not print labels). */
 export function expandModels(list: string[] | string | undefined): string[] {
   return chooseFrom(list).map((c) => c.model);
-}
-
-const OUTCOME = ['absorbed', 'forwarded', 'both'];
-
-function explainLine(trace: string, model: string, b: EventBatch, i: number, d: number, index: number): string {
-  const field = FIELD_NAMES[fieldOf(b.region[i], b.offset[i])];
-  const entry = b.region[i] === 1 ? null : Math.floor(b.offset[i] / 16);
-  return JSON.stringify({
-    trace, model, index, ts_ns: b.ts[i], guest: b.guest[i], vcpu: b.vcpu[i], device: b.device[i],
-    region: b.region[i] === 1 ? 'pba' : 'table', offset: b.offset[i], entry, field, size: b.size[i],
-    dir: b.dir[i] === 1 ? 'w' : 'r', value: b.valueHex(i), outcome: OUTCOME[d & 3] ?? 'invalid',
-    guest_crash: (d & 4) !== 0, reason: native().msx_reason_text(d >> 3),
-  });
 }
 
 export const command = 'replay <trace...>';
@@ -145,8 +132,11 @@ export function handler(argv: any): void {
         for (const _ of new TraceReader(source(t)).batches());
       }
     }
+    out.flush(); // --explain writes to stdout natively
     replayAll(traces, source, argv, choices, intervalNs, cost, out, results);
   } catch (e) {
+    // --explain into a closed pipe (`| head`): done, as Out does for everything else.
+    if ((e as NodeJS.ErrnoException).code === 'EPIPE') process.exit(0);
     if (spool && e instanceof UserError) throw new UserError(renameSpool(e.message, spool.file), e.exitCode);
     throw e;
   } finally {
@@ -177,14 +167,17 @@ function replayAll(traces: string[], source: (t: string) => string, argv: any, c
   cost: ReturnType<typeof parseCost> | undefined, out: Out, results: ReportRow[]): void {
   for (const trace of traces) {
     const progress = new Progress(`replay ${trace}`);
+    // --explain prints the lines alone: no groups or buckets to count.
     const r = replayTrace(source(trace), {
-      models: choices.map((c) => c.model), start: argv.start, by: argv.by as GroupBy | undefined, intervalNs, cost,
+      models: choices.map((c) => c.model), start: argv.start, by: argv.explain ? undefined : argv.by as GroupBy | undefined,
+      intervalNs: argv.explain ? undefined : intervalNs, cost,
       options: argv['xen34-mod-quirk'] ? 1 : 0, salvage: argv.salvage,
-      explain: argv.explain ? (model, b, i, d, index) => out.line(explainLine(trace, model, b, i, d, index)) : undefined,
+      explain: argv.explain ? { trace, fd: 1 } : undefined,
       onBatch: (n) => progress.update(n, undefined, ' events'),
     });
     progress.done();
-    if (r.partial) process.stderr.write(partialWarning(trace, r.partial));
+    for (const note of r.notes) process.stderr.write(`replay: ${escapeControls(note)}\n`);
+    if (r.partial) process.stderr.write(partialWarning(escapeControls(trace), escapeControls(r.partial)));
     results.push(...reportRows({ ...r, results: r.results.map((x) => ({ ...x, trace })) }, choices));
   }
 }

@@ -3,9 +3,13 @@
 // the one that answered with its release range, and says whether the trace was read only in part.
 import { FIELD_NAMES } from '../events';
 import { costOf } from '../replay/cost';
+import { escapeControls } from '../util/escape';
 import { ReportRow } from './rows';
 
-const q = (s: string): string => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+const q = (raw: string): string => {
+  const s = escapeControls(raw);
+  return /[",]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+};
 
 const ident = (r: ReportRow): string[] => [q(r.trace), r.model, q(r.asked.join(';')), q(r.releases), r.start, q(r.partial ?? '')];
 const IDENT = 'trace,model,asked,releases,start,partial';

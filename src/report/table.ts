@@ -3,6 +3,7 @@
 import { choiceLabel } from '../replay/catalog';
 import { costNote, costOf } from '../replay/cost';
 import { DirCounts } from '../replay/counts';
+import { escapeControls } from '../util/escape';
 import { ReportRow } from './rows';
 
 function pct(part: number, whole: number): string {
@@ -11,7 +12,8 @@ function pct(part: number, whole: number): string {
 
 /** Text columns (the first `left`) are left-aligned, numbers right-aligned. */
 export function grid(head: string[], rows: string[][], left = 1): string {
-  const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
+  // A loop, not Math.max(...rows): a spread of every row is a stack overflow on long tables.
+  const widths = head.map((h, c) => rows.reduce((w, r) => Math.max(w, r[c].length), h.length));
   const fmt = (r: string[]): string => r.map((v, c) => (c < left ? v.padEnd(widths[c]) : v.padStart(widths[c]))).join('  ').trimEnd();
   return [fmt(head), ...rows.map(fmt)].join('\n');
 }
@@ -55,8 +57,8 @@ export function renderTable(results: ReportRow[]): string {
     const r0 = rs[0];
     const reads = r0.totals.read.absorbed + r0.totals.read.forwarded;
     const writes = r0.totals.write.absorbed + r0.totals.write.forwarded;
-    const lines = [`${trace}: ${r0.events} accesses (${reads} reads, ${writes} writes) over ${(r0.duration_ns / 1e9).toFixed(3)} s, start ${r0.start}`];
-    if (r0.partial) lines.push(`PARTIAL: ${r0.partial}`);
+    const lines = [`${escapeControls(trace)}: ${r0.events} accesses (${reads} reads, ${writes} writes) over ${(r0.duration_ns / 1e9).toFixed(3)} s, start ${r0.start}`];
+    if (r0.partial) lines.push(`PARTIAL: ${escapeControls(r0.partial)}`);
     const grouped = !!r0.by;
     const head = grouped
       ? ['model', 'releases', r0.by!.kind, 'read abs', 'read fwd', 'write abs', 'write fwd', 'both', 'fwd %']
