@@ -38,7 +38,8 @@ export function builder(y: Argv): Argv {
       + '3 the system failed to write (disk full, file size limit, I/O error), 130 aborted by a second Ctrl-C (the previous output stays). '
       + '-o - writes the trace to stdout. '
       + 'The summary on stderr lists lines read, accesses kept per device and region, lines skipped and why, '
-      + 'malformed lines with their first line numbers, and events the tracer reported lost.');
+      + 'malformed lines with their first line numbers, and events the tracer reported lost. '
+      + 'The accepted log grammars, format by format: docs/log-formats.md in the msixtrace package.');
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -15,7 +15,7 @@ import { escapeControls, jsonVisible } from '../util/escape';
 import { Out } from '../util/out';
 import { partialWarning } from '../report/rows';
 import { isStdin, spoolStdin } from '../util/stdin';
-import { expandModels } from './replay';
+import { expandModels } from '../replay/model';
 import { examples } from './examples';
 import { declare, VerbOptions } from './options';
 
@@ -78,8 +78,8 @@ export function handler(argv: any): void {
   const tol = parseTolerance(argv.tolerance);
   if (!tol) throw new UserError(`bad --tolerance '${argv.tolerance}' (use N or N%)`);
   const file: string = argv.baseline;
-  if (file === '') throw new UserError('--baseline needs a file name (a baseline JSON file; check --update creates it)');
   if (argv.junit) refuseInputAsOutput(String(argv.junit), [...(argv.trace as string[]).map(String), file]);
+  if (file === '') throw new UserError('--baseline needs a file name (a baseline JSON file; check --update creates it)');
   const exists = fs.existsSync(file);
   if (!exists && !argv.update) throw new UserError(`${file}: no such baseline (create it with --update)`);
   const base: Baseline = exists ? readBaseline(file) : { format: BASELINE_FORMAT, start: 'cold', models: [], traces: {} };

@@ -63,11 +63,11 @@ async function guarded(run: () => Promise<unknown>): Promise<void> {
 }
 
 export async function main(argv: string[]): Promise<void> {
-  // Shell completion asks here for candidates (src/cli/completion.ts); never through yargs.
-  if (argv[0] === '__complete') return guarded(async () => (require('./completion') as typeof import('./completion')).complete(argv.slice(1)));
   // Under `ulimit -f` a write past the limit raises SIGXFSZ, whose default action kills the process
   // with no word; handled, the write fails with EFBIG and the verb says so.
   process.on('SIGXFSZ', () => undefined);
+  // Shell completion asks here for candidates (src/cli/completion.ts); never through yargs.
+  if (argv[0] === '__complete') return guarded(async () => (require('./completion') as typeof import('./completion')).complete(argv.slice(1)));
   const args = argv.map((a, i) => (a === '-' ? (OUTPUT_OPTIONS.has(argv[i - 1]) ? STDOUT_PATH : STDIN_PATH) : a));
   const verb = args[0];
   if ((VERBS as readonly string[]).includes(verb) && process.env.MSIXTRACE_CLI_YARGS !== '1') {

@@ -18,7 +18,7 @@ export function builder(y: Argv): Argv {
   return examples(declare(y, options), [
     ['msixtrace models', 'one line per model'],
     ['msixtrace models --format markdown', 'the README model table'],
-  ]);
+  ]).epilog('The rules behind each model, table by table: docs/models.md in the msixtrace package.');
 }
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function handler(argv: any): void {

@@ -1,11 +1,10 @@
 // `msixtrace replay`: traces through interception models, absorbed vs forwarded.
 import type { Argv } from 'yargs';
 import { UserError } from '../errors';
-import { native } from '../native/binding';
 import { DEFAULT_ABSORB_US, DEFAULT_FORWARD_US, parseCost } from '../replay/cost';
 import { GroupBy, replayTrace } from '../replay/engine';
-import { chooseModels, LATEST, ModelChoice } from '../replay/catalog';
-import { modelNames } from '../replay/model';
+import { ModelChoice } from '../replay/catalog';
+import { chooseFrom } from '../replay/model';
 import { compareRows, Comparison, renderCompareCsv, renderCompareJson, renderCompareNdjson, renderCompareTable } from '../report/compare';
 import { renderCsv } from '../report/csv';
 import { renderJson, renderNdjson } from '../report/json';
@@ -19,27 +18,6 @@ import { TraceReader } from '../tracefile/reader';
 import { examples } from './examples';
 import { declare, VerbOptions } from './options';
 
-/** The -m list as choices: model names, aliases, releases (xen-4.17), comma lists, all. */
-export function chooseFrom(list: string[] | string | undefined, flag = '-m'): ModelChoice[] {
-  const lib = native();
-  return chooseModels(list, (n) => {
-    const i = lib.msx_model_find(n);
-    return i < 0 ? null : lib.msx_model_name(i);
-  }, modelNames, (what) => {
-    if (what === '') return new UserError(`${flag} needs a model name (msixtrace models lists them; or a Xen release such as xen-4.17, or all)`);
-    const known = `(known: ${modelNames().join(', ')}, kvm, all)`;
-    const release = /^(\S+) (is .*)$/.exec(what);
-    if (release) return new UserError(`unknown model '${release[1]}' ${known}: ${release[1]} ${release[2]}`);
-    return new UserError(`unknown model '${what}' ${known} or a Xen release ${RELEASE_SPAN} such as xen-4.17`);
-  });
-}
-
-const RELEASE_SPAN = `3.0–${LATEST[0]}.${LATEST[1]}`;
-
-/** The canonical model names of a -m list (for verbs that do not print labels). */
-export function expandModels(list: string[] | string | undefined): string[] {
-  return chooseFrom(list).map((c) => c.model);
-}
 
 export const command = 'replay <trace...>';
 export const describe = 'drive traces through interception models: absorbed vs forwarded, per field, entry, guest, vCPU';
@@ -67,7 +45,7 @@ export function builder(y: Argv): Argv {
     ['msixtrace replay trace.msixtrace --format json | jq \'.results[] | .releases\'', 'to jq'],
     ['msixtrace replay trace.msixtrace -m xen-4.7 --explain | head -3', 'why each access went where it went'],
     ['msixtrace replay trace.msixtrace --cost forward=20,absorb=1 --interval 500ms', 'CPU estimate (% of one CPU) and counts over time'],
-  ]);
+  ]).epilog('Each model\'s interception rules, with the Xen commits they come from: docs/models.md in the msixtrace package.');
 }
 
 /** Option combinations that cannot both apply: one line naming them, before any work. */
@@ -177,7 +155,7 @@ function replayAll(traces: string[], source: (t: string) => string, argv: any, c
     });
     progress.done();
     for (const note of r.notes) process.stderr.write(`replay: ${escapeControls(note)}\n`);
-    if (r.partial) process.stderr.write(partialWarning(escapeControls(trace), escapeControls(r.partial)));
+    if (r.partial) process.stderr.write(partialWarning(trace, r.partial));
     results.push(...reportRows({ ...r, results: r.results.map((x) => ({ ...x, trace })) }, choices));
   }
 }

@@ -12,7 +12,7 @@ import { isStdout, refuseInputAsOutput, resolveOutput, writeFileAtomic } from '.
 import { parseDuration } from '../util/duration';
 import { Progress } from '../util/out';
 import { isStdin } from '../util/stdin';
-import { expandModels } from './replay';
+import { expandModels } from '../replay/model';
 import { examples } from './examples';
 import { declare, VerbOptions } from './options';
 

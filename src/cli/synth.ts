@@ -106,7 +106,8 @@ export function builder(y: Argv): Argv {
       ['msixtrace synth --list-scenarios --format markdown', 'the presets as a README table'],
       ['msixtrace synth --scenario storm-6.1 -o s.msixtrace', 'generate a workload, then replay it'],
       ['msixtrace replay s.msixtrace --compare xen-4.7,xen-4.19', 'the step to Xen 4.19 for it'],
-    ]));
+    ]))
+    .epilog('The table accesses each kernel era makes, event by event: docs/guest-patterns.md in the msixtrace package.');
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -122,7 +123,7 @@ export function handler(argv: any): void {
   const progress = new Progress(`synth ${argv.output}`);
   const notes = [
     `synth scenario ${scenarioName ?? '(none)'}`,
-    'synthetic workload: access sequences from spec/linux-guest-patterns.md A.1-A.7; rates, handler and descheduling times are modelling assumptions',
+    'synthetic workload: access sequences from docs/guest-patterns.md A.1-A.7; rates, handler and descheduling times are modelling assumptions',
   ];
   const r = synthesize(params, String(argv.output), notes, (ts) => progress.update(ts, params.durationNs));
   progress.done();

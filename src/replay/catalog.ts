@@ -1,4 +1,4 @@
-// What each model stands for (spec/xen-msixtbl.md, sections 1 and 6.1). The README's model table is
+// What each model stands for (docs/models.md, sections 1 and 6.1). The README's model table is
 // generated from this through `msixtrace models --format markdown`.
 
 /** A Xen release as [major, minor, patch]. */

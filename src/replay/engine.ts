@@ -18,6 +18,9 @@ import { HEAT_COLUMNS, NativePipeline } from '../native/decode';
 
 export type GroupBy = 'field' | 'entry' | 'guest' | 'vcpu';
 
+/** One --interval time bucket. */
+export interface Interval { start_ns: number; absorbed: number; forwarded: number }
+
 /** --by keeps at most this many groups per trace; the accesses of later groups are summed in 'other'. */
 export const MAX_GROUPS = 10_000;
 /** --interval gives at most this many buckets per trace; a finer interval is refused. */
@@ -43,8 +46,6 @@ export interface ReplayOptions {
   heat?: boolean;
   onBatch?: (eventsSoFar: number) => void;
 }
-
-export interface Interval { start_ns: number; absorbed: number; forwarded: number }
 
 export interface ModelResult {
   model: string;
@@ -171,9 +172,7 @@ export function replayTrace(file: string, opts: ReplayOptions): TraceReplay {
       return res;
     });
     const partial = reader.damage ?? (reader.footer?.interrupted ? 'the capture was interrupted: the trace holds what was read until then' : null);
-    const out: TraceReplay = {
-      trace: file, header: reader.header, results, notes, partial, first_ns: events > 0 ? tMin : 0, last_ns: events > 0 ? tMax : 0,
-    };
+    const out: TraceReplay = { trace: file, header: reader.header, results, notes, partial, first_ns: events > 0 ? tMin : 0, last_ns: events > 0 ? tMax : 0 };
     if (opts.heat && pipe && sizes) {
       out.heat = heatRows(pipe.heatKeys(sizes.heatRows), pipe.heat(sizes.heatRows));
       if (sizes.heatOverflow) notes.push(`${reader.file}: more than ${MAX_HEAT_ROWS} device entries accessed: the heat map shows the first ${MAX_HEAT_ROWS}`);

@@ -2,13 +2,13 @@
 // field was, --interval gives one row per model x bucket. Every row names the model asked for and
 // the one that answered with its release range, and says whether the trace was read only in part.
 import { FIELD_NAMES } from '../events';
-import { costOf } from '../replay/cost';
 import { escapeControls } from '../util/escape';
+import { costOf } from '../replay/cost';
 import { ReportRow } from './rows';
 
 const q = (raw: string): string => {
   const s = escapeControls(raw);
-  return /[",]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 };
 
 const ident = (r: ReportRow): string[] => [q(r.trace), r.model, q(r.asked.join(';')), q(r.releases), r.start, q(r.partial ?? '')];

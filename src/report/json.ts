@@ -1,5 +1,5 @@
 // JSON / NDJSON renderers: the result objects of src/report/rows.ts (the engine's counts plus the
-// model asked for, its release range and the partial flag).
+// model asked for, its release range and the partial flag); control characters from inputs escaped.
 import { jsonVisible } from '../util/escape';
 import { ReportRow } from './rows';
 
