@@ -26,7 +26,7 @@ export const options: VerbOptions = {
   options: {
     model: { alias: 'm', type: 'string', array: true, requiresArg: true, describe: 'models (msixtrace models), Xen releases (xen-4.17: the model that covers it), comma lists, or all (the default)' },
     compare: { type: 'string', requiresArg: true, describe: 'A,B: two models or releases side by side per field: counts, difference, ratio and CPU cost of moving from A to B' },
-    start: { choices: ['cold', 'warm'] as const, requiresArg: true, default: 'cold', describe: 'cold: trace starts before the driver set the device up; warm: mid-run (registered, every entry bound)' },
+    start: { choices: ['cold', 'warm', 'auto'] as const, requiresArg: true, default: 'cold', describe: 'cold: trace starts before the driver set the device up; warm: mid-run (registered, every entry bound); auto: warm for each device the trace shows mid-run, else cold' },
     format: { choices: ['table', 'json', 'ndjson', 'csv'] as const, requiresArg: true, default: 'table' },
     by: { choices: ['field', 'entry', 'guest', 'vcpu'] as const, requiresArg: true, describe: 'break the counts down by table field, entry (device:entry), guest or guest:vcpu' },
     interval: { type: 'string', requiresArg: true, describe: 'absorbed/forwarded per time bucket, e.g. 100ms, 1s' },
@@ -101,7 +101,7 @@ export function handler(argv: any): void {
   if (traces.filter(isStdin).length > 1) throw new UserError('stdin (-) can be given only once');
   // --explain prints while it replays: every trace is read once first, so a damaged one is exit 2
   // with nothing on stdout instead of the explanations of an arbitrary prefix (--salvage skips this).
-  const spool = argv.explain && !argv.salvage && traces.some(isStdin) ? spoolStdin() : null;
+  const spool = ((argv.explain && !argv.salvage) || argv.start === 'auto') && traces.some(isStdin) ? spoolStdin() : null;
   const source = (t: string): string => (spool && isStdin(t) ? spool.file : t);
   try {
     if (argv.explain && !argv.salvage) {
@@ -155,6 +155,7 @@ function replayAll(traces: string[], source: (t: string) => string, argv: any, c
     });
     progress.done();
     for (const note of r.notes) process.stderr.write(`replay: ${escapeControls(note)}\n`);
+    if (r.startNote) process.stderr.write(`note: ${escapeControls(r.startNote.replace(source(trace), trace))}\n`);
     if (r.partial) process.stderr.write(partialWarning(trace, r.partial));
     results.push(...reportRows({ ...r, results: r.results.map((x) => ({ ...x, trace })) }, choices));
   }

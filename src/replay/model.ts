@@ -9,9 +9,13 @@ export interface Geometry {
   tableGpa: bigint;
   pbaGpa: bigint | null;
   entries: number;
+  /** This device's own start (replay --start auto); the run's start when absent. */
+  start?: StartState;
 }
 
 export type StartState = 'cold' | 'warm';
+/** msx_create's start when each device record carries its own (msx_device_cfg.start). */
+const START_PER_DEVICE = 2;
 
 export function modelNames(): string[] {
   const lib = native();
@@ -60,6 +64,7 @@ export function deviceConfig(devices: Geometry[]): Buffer {
     buf.writeBigUInt64LE(d.pbaGpa ?? 0n, o + 8);
     buf.writeUInt32LE(d.entries, o + 16);
     buf.writeUInt32LE(d.pbaGpa === null ? 0 : 1, o + 20);
+    buf.writeUInt32LE(d.start === 'warm' ? START_WARM : START_COLD, o + 24);
   });
   return buf;
 }
@@ -85,7 +90,8 @@ export class ModelRun {
     if (id < 0) throw new UserError(`unknown model '${model}'`);
     this.model = lib.msx_model_name(id);
     if (devices.length === 0) throw new UserError('trace has no devices: nothing to model');
-    const ctx = lib.msx_create(id, start === 'warm' ? START_WARM : START_COLD, deviceConfig(devices), devices.length,
+    const perDevice = devices.some((d) => d.start !== undefined);
+    const ctx = lib.msx_create(id, perDevice ? START_PER_DEVICE : start === 'warm' ? START_WARM : START_COLD, deviceConfig(devices), devices.length,
       options);
     if (isNull(ctx)) throw new UserError(`model ${model}: device geometry rejected (entries must be 1..2048)`);
     this.ctx = ctx;
