@@ -26,8 +26,8 @@ const LAYERS = {
   cli: 5, 'index.ts': 5,
 };
 
-/** What every verb in cli/ may import from cli/. */
-const VERB_SHARED = new Set([path.join('cli', 'options.ts')]);
+/** What every verb in cli/ may import from cli/: shared helpers, no verb. */
+const VERB_SHARED = new Set([path.join('cli', 'options.ts'), path.join('cli', 'examples.ts'), path.join('cli', 'verbs.ts')]);
 
 /** The first path segment under src/ ('replay', 'events.ts', ...). */
 const unitOf = (file) => path.relative(SRC, file).split(path.sep)[0];
