@@ -44,6 +44,7 @@ export function fileSha256(file: string): string {
     throw new UserError(`${file}: cannot open: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   try {
+    if (fs.fstatSync(fd).isDirectory()) throw new UserError(`${file}: is a directory, not a .msixtrace file`);
     const buf = Buffer.allocUnsafe(1 << 20);
     for (;;) {
       const n = fs.readSync(fd, buf, 0, buf.length, null);
@@ -51,6 +52,7 @@ export function fileSha256(file: string): string {
       h.update(buf.subarray(0, n));
     }
   } catch (e) {
+    if (e instanceof UserError) throw e;
     throw new UserError(`${file}: read error: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   } finally {
     fs.closeSync(fd);
