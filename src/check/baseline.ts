@@ -41,7 +41,7 @@ export function fileSha256(file: string): string {
   try {
     fd = fs.openSync(file, 'r');
   } catch (e) {
-    throw new UserError(`${file}: cannot open: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw ioError('open', file, e);
   }
   try {
     if (fs.fstatSync(fd).isDirectory()) throw new UserError(`${file}: is a directory, not a .msixtrace file`);
@@ -53,7 +53,7 @@ export function fileSha256(file: string): string {
     }
   } catch (e) {
     if (e instanceof UserError) throw e;
-    throw new UserError(`${file}: read error: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw ioError('read', file, e);
   } finally {
     fs.closeSync(fd);
   }
