@@ -14,10 +14,17 @@
  * fresh msixtbl_entry has neither. */
 #define VALID_SHIFT 4
 
+/* Knobs derived at compile time, after the PK_COUNT given ones in struct policy's k. */
+enum {
+    PD_TRACK_VALID = PK_COUNT, /* 1: some read rule consults valid bits: writes must record them */
+    PD_TRACK_CTRL_VALID,       /* the same for the vector_ctrl bit */
+    PD_KNOBS,
+};
+
 struct policy {
     struct model m; /* first: a context's c->m points here */
     uint32_t magic;
-    uint8_t k[PK_COUNT];
+    uint8_t k[PD_KNOBS];
     uint8_t cached[MSX_MAX_ENTRIES];
     /* The size and alignment gates of a table access, by gate_index: 0 when it passes, else the
      * decision (never 0: every gate reason is > 0). The table is 8-aligned (msx_create), so an
@@ -155,7 +162,7 @@ static inline __attribute__((always_inline)) uint8_t policy_write_inline(struct 
     uint64_t address = a->addr;
     if (o != 12) {
         uint32_t f = o / 4;
-        if (cached[n])
+        if (k[PD_TRACK_VALID] && cached[n])
             d->F[n] |= (uint8_t)(((sz == 8 && f == 0) ? 3u : 1u) << (VALID_SHIFT + f));
         d->F[fi] |= 1;
         if (sz != 8 || f != 2)
@@ -170,7 +177,7 @@ static inline __attribute__((always_inline)) uint8_t policy_write_inline(struct 
         return ABSORB(MSX_R_VPCI);
     if (ctrl == PC_FORWARD)
         return FORWARD(MSX_R_FORWARD_ALL);
-    if (cached[n])
+    if (k[PD_TRACK_CTRL_VALID] && cached[n])
         d->F[n] |= (uint8_t)(1u << (VALID_SHIFT + 3));
     const int both = ctrl == PC_BOTH;
     if (d->F[fi] & 1) {
@@ -286,7 +293,7 @@ static uint8_t policy_decide(struct msx_ctx *c, struct dev_state *d, const struc
  * nothing else can point to, so the compiler need not reload a knob after every store the loop
  * makes (a byte store may alias any knob in the policy itself), which costs ~1/3 of the speed. */
 #define KNOBS_LOCAL                                     \
-    uint8_t k[PK_COUNT];                                \
+    uint8_t k[PD_KNOBS];                                 \
     memcpy(k, pol(c)->k, sizeof k);                     \
     const uint8_t *const cached = pol(c)->cached;       \
     const uint8_t *const gate = pol(c)->gate;
@@ -401,6 +408,11 @@ MSX_API int32_t msx_policy_compile(uint8_t *outbuf, const int32_t *knobs, uint32
         p->cached[n] = knobs[PK_COUNT + n] != 0;
     if (name)
         strncpy(p->name, name, sizeof p->name - 1);
+    int valid_reads = p->k[PK_CACHE_VALID] != PV_ALWAYS;
+    p->k[PD_TRACK_VALID] = (uint8_t)(valid_reads && (p->k[PK_READ_ADDR_LO] == PRD_CACHE || p->k[PK_READ_ADDR_HI] == PRD_CACHE ||
+                                                     p->k[PK_READ_DATA] == PRD_CACHE || p->k[PK_READ_VECTOR_CTRL] == PRD_CACHE));
+    p->k[PD_TRACK_CTRL_VALID] = (uint8_t)(valid_reads && p->k[PK_CACHE_VALID] == PV_AFTER_WRITE ? p->k[PD_TRACK_VALID]
+                                                                                              : p->k[PK_READ_VECTOR_CTRL] == PRD_CACHE && valid_reads);
     for (uint32_t i = 0; i < sizeof p->gate; i++)
         p->gate[i] = gate_of(p->k, (int)(i >> 6), 1u << ((i >> 4) & 3), i & 15);
     int sl = stateless(p->k);
