@@ -195,6 +195,9 @@ int main(int argc, char **argv)
     }
     printf("one pipeline, all %d: native %8.1f M decisions/s  policy %8.1f M decisions/s  ratio %.2f\n", nm,
            (double)events * nm / bestall[0] / 1e6, (double)events * nm / bestall[1] / 1e6, bestall[0] / bestall[1]);
+    for (uint32_t b = 0; b < nb; b++)
+        free(batches[b]);
+    free(batches), free(counts), free(pk_start), free(pk_end), free(scratch), free(pols), free(devs), free(file);
     printf("all %d native %8.1f M/s  policy %8.1f M/s  ratio %.2f  pipeline native %8.1f M/s  policy %8.1f M/s  ratio %.2f\n",
            nm, (double)events * nm / all_native / 1e6, (double)events * nm / all_policy / 1e6, all_native / all_policy,
            (double)events * nm / all_pnative / 1e6, (double)events * nm / all_ppolicy / 1e6, all_pnative / all_ppolicy);
