@@ -74,7 +74,7 @@ static inline int pol_reject(const uint8_t *k, const struct dev_state *d, uint64
         return MSX_R_OUTSIDE_TABLE;
     if (k[PK_ACCEPT] == PA_PAGE && !xen_page_has_slot(d, addr))
         return MSX_R_PAGE_UNBOUND;
-    if (k[PK_ACCEPT] == PA_ENTRY && !d->bound[xen_n(d, addr)])
+    if (k[PK_ACCEPT] == PA_ENTRY && !d->msi_desc[xen_n(d, addr)])
         return MSX_R_NO_MSI_DESC;
     return -1;
 }
@@ -94,11 +94,11 @@ static inline uint8_t read_field(const uint8_t *k, const uint8_t *cached, const 
             return FORWARD(MSX_R_CACHE_ENTRY_GE3);
         switch (k[PK_CACHE_VALID]) {
         case PV_AFTER_WRITE:
-            if (!(d->F[n] >> VALID_SHIFT))
+            if (!(d->table_flags[n] >> VALID_SHIFT))
                 return FORWARD(MSX_R_CACHE_INVALID);
             break;
         case PV_PER_FIELD:
-            if (!((d->F[n] >> (VALID_SHIFT + f)) & 1))
+            if (!((d->table_flags[n] >> (VALID_SHIFT + f)) & 1))
                 return FORWARD(MSX_R_CACHE_INVALID);
             break;
         }
@@ -163,8 +163,8 @@ static inline __attribute__((always_inline)) uint8_t policy_write_inline(struct 
     if (o != 12) {
         uint32_t f = o / 4;
         if (k[PD_TRACK_VALID] && cached[n])
-            d->F[n] |= (uint8_t)(((sz == 8 && f == 0) ? 3u : 1u) << (VALID_SHIFT + f));
-        d->F[fi] |= 1;
+            d->table_flags[n] |= (uint8_t)(((sz == 8 && f == 0) ? 3u : 1u) << (VALID_SHIFT + f));
+        d->table_flags[fi] |= 1;
         if (sz != 8 || f != 2)
             return out(k[PK_WRITE_ADDR_DATA], MSX_R_ADDR_WRITE);
         /* A qword at data: its high dword is vector_ctrl (from 4.6). */
@@ -178,11 +178,11 @@ static inline __attribute__((always_inline)) uint8_t policy_write_inline(struct 
     if (ctrl == PC_FORWARD)
         return FORWARD(MSX_R_FORWARD_ALL);
     if (k[PD_TRACK_CTRL_VALID] && cached[n])
-        d->F[n] |= (uint8_t)(1u << (VALID_SHIFT + 3));
+        d->table_flags[n] |= (uint8_t)(1u << (VALID_SHIFT + 3));
     const int both = ctrl == PC_BOTH;
-    if (d->F[fi] & 1) {
+    if (d->table_flags[fi] & 1) {
         if (!(val & 1)) {
-            d->F[fi] &= (uint8_t)~1u;
+            d->table_flags[fi] &= (uint8_t)~1u;
             uint8_t r = MSX_R_CTRL_AFTER_ADDR;
             if (k[PK_CHANGED_UNMASK]) {
                 set_unmask_address(c, d, a->vcpu, address); /* 74fd0036de: redone at completion */
@@ -191,17 +191,17 @@ static inline __attribute__((always_inline)) uint8_t policy_write_inline(struct 
             return both ? BOTH(r) : FORWARD(r);
         }
         if (!k[PK_CHANGED_MASK]) {
-            d->F[fi] &= (uint8_t)~1u; /* masks after a change go to the DM until D3 */
+            d->table_flags[fi] &= (uint8_t)~1u; /* masks after a change go to the DM until D3 */
             return both ? BOTH(MSX_R_CTRL_AFTER_ADDR) : FORWARD(MSX_R_CTRL_AFTER_ADDR);
         }
     }
-    if (!d->bound[n] && k[PK_UNBOUND_CTRL] != PW_ABSORB)
+    if (!d->msi_desc[n] && k[PK_UNBOUND_CTRL] != PW_ABSORB)
         return both ? BOTH(MSX_R_NO_MSI_DESC) : out(k[PK_UNBOUND_CTRL], MSX_R_NO_MSI_DESC);
     uint8_t r;
     switch (k[PK_MASK_BIT]) {
     case PM_GUEST_MASK:
-        d->GM[n] = (uint8_t)(val & 1);
-        r = (val & 1) && (d->F[n] & 1) ? MSX_R_MASK_KEEPS_F : MSX_R_CTRL_WRITE_GM;
+        d->guest_masked[n] = (uint8_t)(val & 1);
+        r = (val & 1) && (d->table_flags[n] & 1) ? MSX_R_MASK_KEEPS_F : MSX_R_CTRL_WRITE_GM;
         break;
     case PM_DISCARD:
         r = MSX_R_CTRL_WRITE_DROP;
@@ -250,7 +250,7 @@ static inline __attribute__((always_inline)) uint8_t policy_decide_inline(struct
             r = MSX_R_NOT_REGISTERED;
         else if (k[PK_ACCEPT] == PA_PAGE && !xen_page_has_slot(d, a->addr))
             r = MSX_R_PAGE_UNBOUND;
-        else if (k[PK_ACCEPT] == PA_ENTRY && !d->bound[a->off >> 4])
+        else if (k[PK_ACCEPT] == PA_ENTRY && !d->msi_desc[a->off >> 4])
             r = MSX_R_NO_MSI_DESC;
         if (r >= 0)
             return k[PK_FIRST_UNMASK] && d5_snoop(c, a) ? FORWARD(MSX_R_D5_SNOOP) : FORWARD(r);
@@ -346,7 +346,8 @@ static __attribute__((flatten)) uint32_t policy_feed_cols(struct msx_ctx *c, con
 }
 
 static __attribute__((flatten)) void policy_feed_keys(struct msx_ctx *c, const struct access *acc,
-                                                      const uint16_t *keys, uint32_t n, uint32_t *tally)
+                                                      const uint16_t *keys, uint32_t n, uint32_t *tally,
+                                                      uint8_t *decisions)
 {
     KNOBS_LOCAL
     struct dev_state *const devs = c->devs;
@@ -360,6 +361,8 @@ static __attribute__((flatten)) void policy_feed_keys(struct msx_ctx *c, const s
             qemu_forwarded(c, d, a);
             ioreq_complete(c, a->vcpu);
         }
+        if (decisions)
+            decisions[i] = dec;
     }
 }
 
