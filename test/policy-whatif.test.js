@@ -94,3 +94,10 @@ test('bad --vary and --base: exit 2, one line', { skip }, () => {
     assert.match(r.err, re);
   }
 });
+
+test('--base takes a Xen release: the model that covers it', { skip }, () => {
+  const file = recordings[0];
+  const byRelease = whatif([file, '--base', 'xen-4.17', '--vary', 'cache.valid=always']);
+  const byModel = whatif([file, '--base', 'xen-4.7', '--vary', 'cache.valid=always']);
+  assert.deepEqual(byRelease.rows, byModel.rows);
+});

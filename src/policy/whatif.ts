@@ -5,7 +5,7 @@ import { UserError } from '../errors';
 import { costOf, Cost } from '../replay/cost';
 import { DirCounts } from '../replay/counts';
 import { replayTrace, ModelResult } from '../replay/engine';
-import { StartState } from '../replay/model';
+import { chooseFrom, StartState } from '../replay/model';
 import { isPolicyModel, policyOf, registerPolicy } from './context';
 import { checkValue, knob, KNOBS, KnobValue, valueFromText, valueText } from './knobs';
 import { builtinPolicyFile, loadPolicy, Policy, setKnob } from './load';
@@ -38,13 +38,22 @@ export interface WhatifResult {
   rows: WhatifRow[];
 }
 
-/** --base: a built-in model (or alias), policy:FILE, or a .json file. */
+/** --base: a built-in model (or alias, or a Xen release: the model covering it), policy:FILE, or a .json file. */
 export function basePolicy(name: string): Policy {
   const builtin = builtinPolicyFile(name);
   if (builtin) return loadPolicy(builtin);
   if (isPolicyModel(name)) return policyOf(name);
   if (name.endsWith('.json')) return loadPolicy(name);
-  throw new UserError(`--base '${name}': not a built-in model, policy:FILE or .json policy file`);
+  let model: string | null = null;
+  try {
+    const choice = chooseFrom([name], '--base');
+    model = choice.length === 1 ? choice[0].model : null;
+  } catch {
+    model = null;
+  }
+  const file = model ? builtinPolicyFile(model) : null;
+  if (file) return loadPolicy(file);
+  throw new UserError(`--base '${name}': not a built-in model, Xen release, policy:FILE or .json policy file`);
 }
 
 /** --vary KNOB=V1,V2,... */
