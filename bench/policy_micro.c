@@ -118,8 +118,11 @@ int main(int argc, char **argv)
     double all_native = 0, all_policy = 0, all_pnative = 0, all_ppolicy = 0;
     size_t psize = ((size_t)msx_policy_size() + 7) & ~(size_t)7;
     uint8_t *pols = aligned_alloc(8, psize * (size_t)nm);
+    const char *only = getenv("MICRO_MODEL"); /* one model only (profiling) */
     for (int32_t m = 0; m < nm; m++) {
         uint8_t *pol = pols + psize * (size_t)m;
+        if (only && strcmp(only, msx_model_name(m)) != 0)
+            continue;
         char path[4096];
         snprintf(path, sizeof path, "%s/%s.bin", argv[2], msx_model_name(m));
         long ks;
