@@ -101,3 +101,19 @@ test('--base takes a Xen release: the model that covers it', { skip }, () => {
   const byModel = whatif([file, '--base', 'xen-4.7', '--vary', 'cache.valid=always']);
   assert.deepEqual(byRelease.rows, byModel.rows);
 });
+
+test('README "What-if policies": each example output is what the command prints', { skip }, () => {
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const start = readme.indexOf('## What-if policies');
+  assert.ok(start >= 0);
+  const end = readme.indexOf('\n## ', start + 1);
+  const section = readme.slice(start, end < 0 ? undefined : end);
+  const pairs = [...section.matchAll(/```sh\n(msixtrace whatif [^\n]+)\n```\n\n```text\n([\s\S]*?)\n```/g)];
+  assert.equal(pairs.length, 2);
+  for (const [, cmd, expected] of pairs) {
+    const args = cmd.split(/\s+/).slice(1);
+    const r = runCliSync(args, { cwd: ROOT });
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.out.trimEnd(), expected, cmd);
+  }
+});
