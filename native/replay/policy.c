@@ -1,7 +1,7 @@
 /* The policy engine: one decide function for every point of the design space policy.h spans, its
  * write path doubling as the handler the ioreq completion runs (state.c), and the feed loops of
- * feedloop.h expanded around it. Each branch names the built-in models that take it, so the
- * policies/ files can be read against the models they reproduce. */
+ * feedloop.h expanded around it. Comments name the releases whose behaviour a branch reproduces,
+ * so the files in policies/ can be read against the models they stand for. */
 #include <stdint.h>
 #include <string.h>
 #include "feedloop.h"
@@ -9,9 +9,9 @@
 #include "policy.h"
 
 #define POLICY_MAGIC 0x706f6c31u /* "pol1": a buffer msx_policy_compile filled */
-/* Bits 4..7 of F[n]: fields k = 0..3 of entry n were written through Xen since registration (the
- * valid bits). Bit 0 stays the address-change flag, so dev_register's reset clears both, as a
- * fresh msixtbl_entry has neither. */
+/* Bits 4..7 of table_flags[n]: fields k = 0..3 of entry n were written through Xen since
+ * registration (the valid bits, for any number of cached entries). Bit 0 stays the address-change
+ * flag, so dev_register's reset clears both, as a fresh msixtbl_entry has neither. */
 #define VALID_SHIFT 4
 
 /* Knobs derived at compile time, after the PK_COUNT given ones in struct policy's k. */
