@@ -177,7 +177,7 @@ int main(int argc, char **argv)
     /* every model (every policy) in one pipeline with one thread: the decode is shared, as in
      * `replay -m all`, so this is mostly the nine feeds */
     double bestall[2] = { 1e30, 1e30 };
-    for (int r = 0; r < repeat; r++) {
+    for (int r = 0; r < (only ? 0 : repeat); r++) {
         for (int which = 0; which < 2; which++) {
             msx_ctx *cs[16];
             for (int32_t m = 0; m < nm; m++)
