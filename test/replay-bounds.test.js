@@ -109,3 +109,37 @@ test('more groups than MAX_GROUPS are summed in other, with a note, in bounded m
   const v = run(['replay', vcpus, '--by', 'vcpu', '-m', 'all', '--format', 'json'], { capture: true });
   checkAggregated(v, 'guest:vcpu', 2_700_000);
 });
+
+test('fitInterval (the report) doubles a too fine interval, with the same buckets as that interval asked for', { timeout: 60_000 }, () => {
+  const { replayTrace } = require('../dist/replay/engine.js');
+  const file = synthTrace();
+  const models = ['xen-4.1', 'xen-vpci'];
+  const fit = replayTrace(file, { models, start: 'cold', intervalNs: 100, fitInterval: true });
+  const ns = fit.results[0].intervals.interval_ns;
+  assert.equal(ns, 100 * 2 ** 13, 'the first doubling of 100 ns that gives at most MAX_BUCKETS over 10 s');
+  const direct = replayTrace(file, { models, start: 'cold', intervalNs: ns });
+  for (let m = 0; m < models.length; m++) {
+    assert.ok(fit.results[m].intervals.buckets.length <= MAX_BUCKETS);
+    assert.deepEqual(fit.results[m].intervals, direct.results[m].intervals, models[m]);
+  }
+  // The report takes that path: a 100 ns timeline of a 10 s trace is drawn, not refused.
+  const html = path.join(tmp, 'fit.html');
+  const r = run(['report', file, '--interval', '100ns', '-m', 'kvm', '--html', html]);
+  assert.equal(r.code, 0, r.err);
+});
+
+test('report - reads standard input once, with nothing spooled to disk', { skip: !haveProc && 'no /proc', timeout: 60_000 }, () => {
+  const file = synthTrace();
+  const scratch = fs.mkdtempSync(path.join(tmp, 'tmpdir-'));
+  const html = path.join(tmp, 'stdin.html');
+  const peakFile = path.join(tmp, 'peak-stdin');
+  const r = spawnSync(process.execPath, ['-r', PEAK, BIN, 'report', '-', '-m', 'all', '--html', html], {
+    input: fs.readFileSync(file), encoding: 'utf8', env: { ...process.env, TMPDIR: scratch, MSX_PEAK_FILE: peakFile },
+  });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /1120068 accesses/);
+  assert.deepEqual(fs.readdirSync(scratch), [], 'no spool file');
+  const page = fs.readFileSync(html, 'utf8');
+  assert.ok(page.includes('<code>stdin</code>') || page.includes('stdin'), 'the page names stdin');
+  assert.ok(Number(fs.readFileSync(peakFile, 'utf8')) / 1024 < 150);
+});

@@ -39,6 +39,10 @@ export interface ReplayOptions {
    * `fd` as the batches are fed (anything buffered for fd must be flushed first). `trace` is the
    * name in the lines. A failed write throws its error (code EPIPE when the reader went away). */
   explain?: { trace: string; fd: number };
+  /** Instead of refusing an interval that gives more than MAX_BUCKETS buckets, double it as often
+   * as needed (the report, which shows at most a few hundred anyway); intervals.interval_ns says
+   * what it became. */
+  fitInterval?: boolean;
   /** Count accesses per (device, entry) x field for the report's heat map. */
   heat?: boolean;
   onBatch?: (eventsSoFar: number) => void;
@@ -97,7 +101,7 @@ export function replayTrace(file: string, opts: ReplayOptions): TraceReplay {
       if (counting) {
         pipe.configure({
           by: groupBy, maxGroups: MAX_GROUPS, intervalNs: opts.intervalNs, maxBuckets: MAX_BUCKETS,
-          heatRows: opts.heat ? MAX_HEAT_ROWS : 0, explain: !!opts.explain,
+          heatRows: opts.heat ? MAX_HEAT_ROWS : 0, explain: !!opts.explain, fitInterval: opts.fitInterval && opts.intervalNs !== undefined,
         });
       }
       reader.useDecoder(pipe);
@@ -121,7 +125,8 @@ export function replayTrace(file: string, opts: ReplayOptions): TraceReplay {
     const duration = events > 0 ? tMax - tMin : 0;
     const notes: string[] = [];
     const sizes = pipe?.sizes();
-    if (opts.intervalNs !== undefined && events > 0) {
+    const intervalNs = sizes && opts.intervalNs !== undefined ? sizes.intervalNs : opts.intervalNs;
+    if (opts.intervalNs !== undefined && events > 0 && !opts.fitInterval) {
       const span = Math.floor(tMax / opts.intervalNs) - Math.floor(tMin / opts.intervalNs) + 1;
       if (span > MAX_BUCKETS || sizes?.bucketOverflow) {
         const fit = niceDuration((tMax - tMin) / (MAX_BUCKETS - 1));
@@ -143,7 +148,7 @@ export function replayTrace(file: string, opts: ReplayOptions): TraceReplay {
       }
     }
     const bucketStarts = opts.intervalNs !== undefined && pipe && sizes
-      ? Array.from(pipe.bucketKeys(sizes.buckets), (k) => k * opts.intervalNs!) : [];
+      ? Array.from(pipe.bucketKeys(sizes.buckets), (k) => k * intervalNs!) : [];
     const results = runs.map((run, r): ModelResult => {
       const c = run.counters();
       const fields = fieldsFrom(c);
@@ -156,11 +161,11 @@ export function replayTrace(file: string, opts: ReplayOptions): TraceReplay {
       } else if (opts.by === 'field') {
         res.by = { kind: 'field', groups: FIELD_NAMES.map((key) => ({ key, ...fields[key] })) };
       }
-      if (opts.intervalNs !== undefined && pipe) {
+      if (intervalNs !== undefined && pipe) {
         const counts = pipe.buckets(r, bucketStarts.length);
         const list = bucketStarts.map((start_ns, id) => ({ start_ns, absorbed: counts[id * 2], forwarded: counts[id * 2 + 1] }));
         list.sort((a, b) => a.start_ns - b.start_ns);
-        res.intervals = { interval_ns: opts.intervalNs, buckets: fillGaps(list, opts.intervalNs) };
+        res.intervals = { interval_ns: intervalNs, buckets: fillGaps(list, intervalNs) };
       }
       if (opts.cost) res.cost = costOf(res.totals, duration, opts.cost.forwardUs, opts.cost.absorbUs);
       return res;
