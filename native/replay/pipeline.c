@@ -2,6 +2,7 @@
  * worker threads. Scheduling: batch b lives in slot b % NSLOT; a task is (model, batch), and a
  * model's batches run in order, one at a time. Any thread takes the ready task of the oldest batch;
  * the caller decodes ahead until all slots hold unfinished batches, then helps with the feeds. */
+#define _POSIX_C_SOURCE 200809L /* write, poll under -std=c11 */
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
