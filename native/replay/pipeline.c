@@ -65,7 +65,7 @@ struct msx_pipe {
     /* msx_pipe_configure */
     int32_t by;
     double interval_ns;
-    int explain, decisions, heat_on, fit_interval;
+    int configured, explain, decisions, heat_on, fit_interval;
     struct msx_ids groups, buckets, heat;
     uint64_t *heat_counts; /* (heat max + 1) * MSX_HEAT_COLUMNS */
     struct model_tally *tally;
@@ -454,10 +454,11 @@ MSX_API msx_pipe *msx_pipe_create(msx_ctx *const *ctxs, uint32_t nctx, uint32_t 
 MSX_API int32_t msx_pipe_configure(msx_pipe *p, int32_t by, uint32_t max_groups, double interval_ns,
                                    uint32_t max_buckets, uint32_t heat_rows, int32_t explain)
 {
-    if (!p || p->published || p->decisions || p->heat_on || by < MSX_BY_NONE || by > MSX_BY_VCPU ||
+    if (!p || p->published || p->configured || by < MSX_BY_NONE || by > MSX_BY_VCPU ||
         !(interval_ns == 0 || interval_ns >= 1) || (interval_ns > 0 && !max_buckets) || (by && !max_groups) ||
         max_groups > MSX_PIPE_MAX_IDS || max_buckets > MSX_PIPE_MAX_IDS || heat_rows > MSX_PIPE_MAX_IDS)
         return -1;
+    p->configured = 1;
     p->by = by;
     p->interval_ns = interval_ns;
     p->explain = explain != 0;
