@@ -143,3 +143,17 @@ test('report - reads standard input once, with nothing spooled to disk', { skip:
   assert.ok(page.includes('<code>stdin</code>') || page.includes('stdin'), 'the page names stdin');
   assert.ok(Number(fs.readFileSync(peakFile, 'utf8')) / 1024 < 150);
 });
+
+test('fitInterval also bounds the quiet stretches: two accesses a day apart at 1 us', () => {
+  const { replayTrace } = require('../dist/replay/engine.js');
+  const far = path.join(tmp, 'far.msixtrace');
+  const w = new TraceWriter(far, { sourceFormat: 'test', devices: [device({ index: 0, tableGpa: 0xfebc0000n, tableEntries: 4, pbaGpa: null })] }, 16);
+  w.push(0, 1, 0, 0, 0, 12, 4, 1, 1, 0);
+  w.push(86400e9, 1, 0, 0, 0, 12, 4, 1, 0, 0);
+  w.finish();
+  const r = replayTrace(far, { models: ['kvm'], start: 'cold', intervalNs: 1000, fitInterval: true }).results[0].intervals;
+  assert.ok(r.buckets.length <= MAX_BUCKETS, `${r.buckets.length} buckets`);
+  assert.equal(r.interval_ns, 1000 * 2 ** 23);
+  assert.equal(r.buckets.reduce((a, b) => a + b.forwarded + b.absorbed, 0), 2);
+  assert.throws(() => replayTrace(far, { models: ['kvm'], start: 'cold', intervalNs: 1000 }), /use --interval 5s or coarser/);
+});

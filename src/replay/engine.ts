@@ -125,7 +125,13 @@ export function replayTrace(file: string, opts: ReplayOptions): TraceReplay {
     const duration = events > 0 ? tMax - tMin : 0;
     const notes: string[] = [];
     const sizes = pipe?.sizes();
-    const intervalNs = sizes && opts.intervalNs !== undefined ? sizes.intervalNs : opts.intervalNs;
+    // fitInterval: the pipeline doubled the interval until its buckets fit; the quiet stretches
+    // between them (filled with zeros below) must fit too, so it may double a few more times here.
+    const counted = sizes && opts.intervalNs !== undefined ? sizes.intervalNs : opts.intervalNs;
+    let intervalNs = counted;
+    if (opts.fitInterval && intervalNs !== undefined && events > 0) {
+      while (Math.floor(tMax / intervalNs) - Math.floor(tMin / intervalNs) + 1 > MAX_BUCKETS) intervalNs *= 2;
+    }
     if (opts.intervalNs !== undefined && events > 0 && !opts.fitInterval) {
       const span = Math.floor(tMax / opts.intervalNs) - Math.floor(tMin / opts.intervalNs) + 1;
       if (span > MAX_BUCKETS || sizes?.bucketOverflow) {
@@ -147,8 +153,9 @@ export function replayTrace(file: string, opts: ReplayOptions): TraceReplay {
         notes.push(`${reader.file}: more than ${MAX_GROUPS} ${BY_NOUN[groupBy]} groups: the accesses of the groups past the first ${MAX_GROUPS} are summed in the group '${OTHER_GROUP}'`);
       }
     }
+    const per = intervalNs !== undefined && counted !== undefined ? intervalNs / counted : 1; // counted buckets per bucket shown
     const bucketStarts = opts.intervalNs !== undefined && pipe && sizes
-      ? Array.from(pipe.bucketKeys(sizes.buckets), (k) => k * intervalNs!) : [];
+      ? Array.from(pipe.bucketKeys(sizes.buckets), (k) => Math.floor(k / per) * intervalNs!) : [];
     const results = runs.map((run, r): ModelResult => {
       const c = run.counters();
       const fields = fieldsFrom(c);
@@ -165,7 +172,7 @@ export function replayTrace(file: string, opts: ReplayOptions): TraceReplay {
         const counts = pipe.buckets(r, bucketStarts.length);
         const list = bucketStarts.map((start_ns, id) => ({ start_ns, absorbed: counts[id * 2], forwarded: counts[id * 2 + 1] }));
         list.sort((a, b) => a.start_ns - b.start_ns);
-        res.intervals = { interval_ns: intervalNs, buckets: fillGaps(list, intervalNs) };
+        res.intervals = { interval_ns: intervalNs, buckets: fillGaps(mergeSame(list), intervalNs) };
       }
       if (opts.cost) res.cost = costOf(res.totals, duration, opts.cost.forwardUs, opts.cost.absorbUs);
       return res;
@@ -237,6 +244,21 @@ function niceDuration(ns: number): number {
 function durationText(ns: number): string {
   const [unit, per] = ns >= 1e9 ? ['s', 1e9] : ns >= 1e6 ? ['ms', 1e6] : ns >= 1e3 ? ['us', 1e3] : ['ns', 1];
   return `${+(ns / (per as number)).toPrecision(6)}${unit}`;
+}
+
+/** Sorted buckets with the counts of equal starts summed. */
+function mergeSame(list: Interval[]): Interval[] {
+  const out: Interval[] = [];
+  for (const b of list) {
+    const last = out[out.length - 1];
+    if (last && last.start_ns === b.start_ns) {
+      last.absorbed += b.absorbed;
+      last.forwarded += b.forwarded;
+    } else {
+      out.push(b);
+    }
+  }
+  return out;
 }
 
 /** Time series without holes, so plots and pandas see quiet seconds as zeros (at most MAX_BUCKETS). */
