@@ -1,5 +1,5 @@
 // Replay's memory does not grow with the trace, the model count or the output (README, "Memory"):
-// every CLI run here is measured by its own peak resident set (VmHWM, test/helpers/peak-rss.js)
+// every CLI run here is measured by its own peak resident set (VmHWM, test/helpers/vmhwm.js)
 // and must stay under a fixed limit while it replays a 1.1 M-event synth trace with --explain for
 // every model (3 GB of NDJSON), --by vcpu and --interval; group counts past MAX_GROUPS (20,000
 // guests, 16,001 devices, 2.7 M guest:vcpu pairs) are aggregated in 'other' with a note, and an
@@ -15,7 +15,7 @@ const { MAX_GROUPS, MAX_BUCKETS } = require('../dist/replay/engine.js');
 const { TraceWriter } = require('../dist/tracefile/writer.js');
 const { device } = require('../dist/tracefile/schema.js');
 
-const PEAK = path.join(__dirname, 'helpers', 'peak-rss.js');
+const PEAK = path.join(__dirname, 'helpers', 'vmhwm.js');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'msx-bounds-'));
 process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
 const haveProc = fs.existsSync('/proc/self/status');
