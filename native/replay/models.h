@@ -78,7 +78,7 @@ static inline int desc_reject(const struct dev_state *d, uint64_t addr)
         return MSX_R_NOT_REGISTERED;
     if (!xen_in_table(d, addr))
         return MSX_R_OUTSIDE_TABLE;
-    if (!d->bound[xen_n(d, addr)])
+    if (!d->msi_desc[xen_n(d, addr)])
         return MSX_R_NO_MSI_DESC;
     return -1;
 }

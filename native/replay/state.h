@@ -1,5 +1,5 @@
 /* Per-device Xen + qemu state shared by the models, the per-vCPU ioreq state, and the access record
- * a model decides on. Rules cited as "6.N" are spec/xen-msixtbl.md section 6, rule N. */
+ * a model decides on. Rules cited as "6.N" are docs/models.md section 6, rule N. */
 #ifndef MSX_STATE_H
 #define MSX_STATE_H
 
@@ -9,6 +9,7 @@
 
 #define MSX_MAX_ENTRIES 2048
 #define MAX_MSIX_ACC_ENTRIES 3 /* vmsi.c since 6044f6fa8d: snoop cache for entries 0..2 only */
+#define MSI_AD(n, k) ((n) * 3 + (k)) /* gentries[n].msi_ad[k] in dev_state.msi_ad; also its acc_valid bit */
 #define MSX_PAGE_SHIFT 12
 #define MSX_MAX_TABLE_PAGES 10 /* 2048 * 16 bytes = 8 pages, 9 when not page-aligned */
 #define MSX_VCPU_SLOTS 4096    /* vCPU -1..4094 get their own slot; others share the last one */
@@ -41,23 +42,27 @@ struct dev_state {
     uint8_t registered;
     uint64_t gtable;
     uint32_t table_len;
-    uint8_t *F;     /* table_flags: address/data written since the last forwarded vector_ctrl write */
-    uint32_t S[MAX_MSIX_ACC_ENTRIES * 3 + 1]; /* gentries[n].msi_ad[k] at n*3+k; last slot: 4.1's msi_ad[3] of n=2 (6.11) */
-    uint16_t V;     /* acc_valid, bit n*3+k (from 4.6) */
-    /* Xen: msi_desc per entry and the fixmap slots they hold */
-    uint8_t *bound;
-    uint8_t *GM; /* msi_attrib.guest_masked */
-    uint16_t page_bound[MSX_MAX_TABLE_PAGES];
+    uint8_t *table_flags; /* per entry: address/data written since the last forwarded vector_ctrl write */
+    /* gentries[n].msi_ad[k], stored flat at MSI_AD(n, k) with one slot more: 4.1 writes msi_ad[3],
+     * one past an entry's array, which is the next entry's addr_lo, or this spare slot for n = 2
+     * (6.11). Flat so that aliasing is defined C rather than an out-of-bounds index. */
+    uint32_t msi_ad[MAX_MSIX_ACC_ENTRIES * 3 + 1];
+    uint16_t acc_valid; /* bitmap, bit MSI_AD(n, k): msi_ad slot written through Xen (from 4.6) */
+    /* Xen: the msi_desc of each entry (pt_irq_create_bind made one), its guest mask, and the
+     * refcounted fixmap slot per table page the descs hold (msix->table_refcnt) */
+    uint8_t *msi_desc;
+    uint8_t *guest_masked; /* msi_desc->msi_attrib.guest_masked */
+    uint16_t table_refcnt[MSX_MAX_TABLE_PAGES];
     /* qemu: per-entry "updated" */
     uint8_t *updated;
 };
 
 /* hvm_vcpu_io: msix_unmask_address and msix_snoop_address */
 struct vcpu_io {
-    uint64_t ua;
-    uint64_t snoop;
-    uint32_t ua_dev;
-    uint8_t ua_set, snoop_set;
+    uint64_t msix_unmask_address;
+    uint64_t msix_snoop_address;
+    uint32_t unmask_dev; /* the device msix_unmask_address belongs to */
+    uint8_t unmask_pending, snoop_pending; /* Xen tests the addresses against 0 */
 };
 
 struct model;
@@ -122,7 +127,7 @@ static inline int xen_in_table(const struct dev_state *d, uint64_t addr)
 /* Page rule (6.6): a fixmap slot exists for the page, i.e. a bound entry lives on it. */
 static inline int xen_page_has_slot(const struct dev_state *d, uint64_t addr)
 {
-    return d->page_bound[(addr >> MSX_PAGE_SHIFT) - (d->gtable >> MSX_PAGE_SHIFT)] != 0;
+    return d->table_refcnt[(addr >> MSX_PAGE_SHIFT) - (d->gtable >> MSX_PAGE_SHIFT)] != 0;
 }
 
 /* 4.19: msixtbl_find_entry matches any page from the table's first to its last. */
@@ -135,18 +140,19 @@ static inline int xen_on_table_pages(const struct dev_state *d, uint64_t addr)
 
 static inline int xen_has_desc(const struct dev_state *d, uint64_t addr)
 {
-    return xen_in_table(d, addr) && d->bound[xen_n(d, addr)];
+    return xen_in_table(d, addr) && d->msi_desc[xen_n(d, addr)];
 }
 
-static inline int acc_valid(const struct dev_state *d, uint32_t n, uint32_t k) { return (d->V >> (n * 3 + k)) & 1; }
+/* test_bit(nr_entry * 3 + index, entry->acc_valid) */
+static inline int test_acc_valid(const struct dev_state *d, uint32_t n, uint32_t k) { return (d->acc_valid >> MSI_AD(n, k)) & 1; }
 
 /* Records the per-vCPU deferred unmask (msix_unmask_address). */
 static inline void set_unmask_address(struct msx_ctx *c, const struct dev_state *d, int32_t vcpu, uint64_t addr)
 {
     struct vcpu_io *io = vcpu_io(c, vcpu);
-    io->ua = addr;
-    io->ua_dev = (uint32_t)(d - c->devs);
-    io->ua_set = 1;
+    io->msix_unmask_address = addr;
+    io->unmask_dev = (uint32_t)(d - c->devs);
+    io->unmask_pending = 1;
 }
 
 /* feed.c: adds a tally of n events to the counters (outcome 0 absorbed, else forwarded, 2 also
@@ -178,8 +184,8 @@ static inline void qemu_forwarded(struct msx_ctx *c, struct dev_state *d, const 
 static inline void ioreq_complete(struct msx_ctx *c, int32_t vcpu)
 {
     struct vcpu_io *io = vcpu_io(c, vcpu);
-    io->snoop_set = 0;
-    if (io->ua_set)
+    io->snoop_pending = 0;
+    if (io->unmask_pending)
         ioreq_complete_unmask(c, io, vcpu);
 }
 

@@ -15,8 +15,13 @@ import { Cost, costOf } from './cost';
 import * as os from 'os';
 import { UserError } from '../errors';
 import { HEAT_COLUMNS, NativePipeline } from '../native/decode';
+import { isStdin } from '../util/stdin';
+import { midRunNote, scanStart, StartScan } from './start';
 
 export type GroupBy = 'field' | 'entry' | 'guest' | 'vcpu';
+
+/** One --interval time bucket. */
+export interface Interval { start_ns: number; absorbed: number; forwarded: number }
 
 /** --by keeps at most this many groups per trace; the accesses of later groups are summed in 'other'. */
 export const MAX_GROUPS = 10_000;
@@ -29,7 +34,8 @@ export const OTHER_GROUP = 'other';
 
 export interface ReplayOptions {
   models: string[];
-  start: StartState;
+  /** auto: warm for each device the trace shows mid-run (start.ts), cold for the others. */
+  start: StartState | 'auto';
   by?: GroupBy;
   intervalNs?: number;
   cost?: { forwardUs: number; absorbUs: number };
@@ -48,12 +54,12 @@ export interface ReplayOptions {
   onBatch?: (eventsSoFar: number) => void;
 }
 
-export interface Interval { start_ns: number; absorbed: number; forwarded: number }
-
 export interface ModelResult {
   model: string;
   trace: string;
-  start: StartState;
+  start: StartState | 'auto';
+  /** Under --start auto: the start each header device got. */
+  device_starts?: StartState[];
   events: number;
   duration_ns: number;
   totals: DirCounts;
@@ -76,17 +82,33 @@ export interface TraceReplay {
   heat?: HeatRow[];
   /** What was aggregated to stay within the bounds, in words (for stderr). */
   notes: string[];
+  /** Why the counts cover only part of the recording (salvaged damage, interrupted capture), else null. */
+  partial: string | null;
+  /** First and last event time, for the reports' interval edges (0 when there are no events). */
+  first_ns: number;
+  last_ns: number;
+  /** Says which devices start mid-run and what that means for the replay, or null. */
+  startNote: string | null;
 }
 
 const BY_NOUN: Record<string, string> = { entry: 'device:entry', guest: 'guest', vcpu: 'guest:vcpu' };
 
 export function replayTrace(file: string, opts: ReplayOptions): TraceReplay {
+  // Whether the trace begins mid-run is read from the trace first (for auto, and for the note a cold
+  // replay of such a trace gets); a pipe can be read once only.
+  let scan: StartScan | null = null;
+  if (opts.start === 'auto' || opts.start === 'cold') {
+    if (!isStdin(file)) scan = scanStart(file, opts.salvage);
+    else if (opts.start === 'auto') throw new UserError('--start auto reads the trace twice: pass a file, not stdin');
+  }
   const reader = new TraceReader(file, { salvage: opts.salvage });
-  const geometry = reader.header.devices.map((d) => ({ tableGpa: d.tableGpa, pbaGpa: d.pbaGpa, entries: d.tableEntries }));
+  const auto = opts.start === 'auto' && scan !== null ? scan.starts : null;
+  const geometry = reader.header.devices.map((d, i) => ({ tableGpa: d.tableGpa, pbaGpa: d.pbaGpa, entries: d.tableEntries, start: auto?.[i] }));
+  const runStart: StartState = opts.start === 'warm' ? 'warm' : 'cold';
   const runs: ModelRun[] = [];
   let pipe: NativePipeline | null = null;
   try {
-    for (const m of opts.models) runs.push(new ModelRun(m, opts.start, geometry, opts.options ?? 0));
+    for (const m of opts.models) runs.push(new ModelRun(m, runStart, geometry, opts.options ?? 0));
     const groupBy = opts.by && opts.by !== 'field' ? opts.by : undefined;
     const counting = groupBy !== undefined || opts.intervalNs !== undefined || !!opts.explain || !!opts.heat;
     // All the cores: this thread decodes while min(cpus - 1, models) workers feed. Without anything
@@ -163,6 +185,7 @@ export function replayTrace(file: string, opts: ReplayOptions): TraceReplay {
         model: run.model, trace: file, start: opts.start, events: eventsFrom(c), duration_ns: duration,
         totals: totalsFrom(fields), fields, xen_side: xenSideFrom(c),
       };
+      if (auto) res.device_starts = auto;
       if (groupBy && pipe) {
         res.by = { kind: groupBy, groups: groupCounts(groupKeys, groupOrder, pipe.groups(r, groupKeys.length)) };
       } else if (opts.by === 'field') {
@@ -177,7 +200,9 @@ export function replayTrace(file: string, opts: ReplayOptions): TraceReplay {
       if (opts.cost) res.cost = costOf(res.totals, duration, opts.cost.forwardUs, opts.cost.absorbUs);
       return res;
     });
-    const out: TraceReplay = { trace: file, header: reader.header, results, notes };
+    const partial = reader.damage ?? (reader.footer?.interrupted ? 'the capture was interrupted: the trace holds what was read until then' : null);
+    const startNote = scan ? midRunNote(file, scan, reader.header.devices, opts.start) : null;
+    const out: TraceReplay = { trace: file, header: reader.header, results, notes, partial, first_ns: events > 0 ? tMin : 0, last_ns: events > 0 ? tMax : 0, startNote };
     if (opts.heat && pipe && sizes) {
       out.heat = heatRows(pipe.heatKeys(sizes.heatRows), pipe.heat(sizes.heatRows));
       if (sizes.heatOverflow) notes.push(`${reader.file}: more than ${MAX_HEAT_ROWS} device entries accessed: the heat map shows the first ${MAX_HEAT_ROWS}`);
