@@ -22,7 +22,7 @@ batch: ffi-napi keeps up to ~4 KB of every call for good (measured: ~0.7 KB of h
 had made memory grow with the output (1.8 GB for one model over 1.1 M events). \`--by\` adds, per
 batch, a group id per distinct access (usually a few dozen) on the decoding thread and, per event
 and model, one counter increment on the model's feeding thread; \`--interval\` adds the ts column
-(8 bytes an event) and a bucket per event. The 5ms rows add JavaScript's rendering of 10,000
+(8 bytes an event) and a bucket per event. The 10ms rows add JavaScript's rendering of 5,000
 buckets per model (no target). CPU seconds are the judged ratio because this machine's load
 (16-20 on 2 cores during the run) moves wall times by 2x; the row \`replayTrace -m xen-4.7 --by
 entry\` in the table above was measured before the counting moved into the pipeline.`,

@@ -339,7 +339,8 @@ static __attribute__((flatten)) uint32_t policy_feed_cols(struct msx_ctx *c, con
 }
 
 static __attribute__((flatten)) void policy_feed_keys(struct msx_ctx *c, const struct access *acc,
-                                                      const uint16_t *keys, uint32_t n, uint32_t *tally)
+                                                      const uint16_t *keys, uint32_t n, uint32_t *tally,
+                                                      uint8_t *decisions)
 {
     KNOBS_LOCAL
     struct dev_state *const devs = c->devs;
@@ -353,6 +354,8 @@ static __attribute__((flatten)) void policy_feed_keys(struct msx_ctx *c, const s
             qemu_forwarded(c, d, a);
             ioreq_complete(c, a->vcpu);
         }
+        if (decisions) /* the pipeline's decision bytes (--by, --interval, --explain) */
+            decisions[i] = dec;
     }
 }
 

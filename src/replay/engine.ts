@@ -26,7 +26,7 @@ export interface Interval { start_ns: number; absorbed: number; forwarded: numbe
 /** --by keeps at most this many groups per trace; the accesses of later groups are summed in 'other'. */
 export const MAX_GROUPS = 10_000;
 /** --interval gives at most this many buckets per trace; a finer interval is refused. */
-export const MAX_BUCKETS = 20_000;
+export const MAX_BUCKETS = 10_000;
 /** The report's heat map counts at most this many (device, entry) rows per trace. */
 export const MAX_HEAT_ROWS = 65_536;
 /** The key of the group that sums the groups past MAX_GROUPS. */
