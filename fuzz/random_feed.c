@@ -156,9 +156,9 @@ static void make_device(msx_device_cfg *d)
     default: d->pba_gpa = ((uint64_t)(0xe0000u + below(0x20000u)) << 12); break;
     }
     d->has_pba = chance(50) ? (chance(90) ? 1 : (uint32_t)rnd() | 1) : 0; /* any non-zero means yes */
-    if (chance(10)) {
-        d->reserved[0] = (uint32_t)rnd();
-        d->reserved[1] = (uint32_t)rnd();
+    if (chance(10)) { /* garbage where msx_create must not look: start is read only for MSX_START_PER_DEVICE */
+        d->start = (uint32_t)rnd();
+        d->reserved = (uint32_t)rnd();
     }
 }
 
@@ -392,9 +392,12 @@ static void api_edges(void)
     memset(&d, 0, sizeof d);
     d.entries = 4;
     d.table_gpa = 0xfebc0000;
-    if (msx_create(-1, 0, &d, 1, 0) || msx_create(nm, 0, &d, 1, 0) || msx_create(0, 2, &d, 1, 0) ||
-        msx_create(0, -1, &d, 1, 0) || msx_create(0, 0, NULL, 1, 0) || msx_create(0, 0, &d, 0, 0))
+    d.start = 2; /* a per-device start that is neither cold nor warm */
+    if (msx_create(-1, 0, &d, 1, 0) || msx_create(nm, 0, &d, 1, 0) || msx_create(0, 3, &d, 1, 0) ||
+        msx_create(0, MSX_START_PER_DEVICE, &d, 1, 0) || msx_create(0, -1, &d, 1, 0) || msx_create(0, 0, NULL, 1, 0) ||
+        msx_create(0, 0, &d, 0, 0))
         violation(NULL, NULL, 0, "msx_create accepted bad arguments");
+    d.start = 0;
     d.entries = 0;
     if (msx_create(0, 0, &d, 1, 0))
         violation(NULL, NULL, 0, "msx_create accepted 0 entries");
