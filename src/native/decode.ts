@@ -24,6 +24,7 @@ interface PipeLib {
   msx_pipe_destroy(pipe: Buffer): void;
   msx_pipe_configure(pipe: Buffer, by: number, maxGroups: number, intervalNs: number, maxBuckets: number,
     heatRows: number, explain: number): number;
+  msx_pipe_fit_interval(pipe: Buffer): number;
   msx_pipe_explain_setup(pipe: Buffer, prefixes: Buffer, ends: Buffer): number;
   msx_pipe_explain_write(pipe: Buffer, fd: number, index0: number): number;
   msx_pipe_result(pipe: Buffer, what: number, model: number, out: Buffer, cap: number): number;
@@ -50,6 +51,7 @@ const MESSAGES: Record<number, string> = {
   [-18]: 'timestamp out of range',
   [-19]: 'unsupported wire type',
   [-20]: 'internal: decoder scratch too small',
+  [-21]: 'out of memory merging --interval buckets',
 };
 
 let lib: DecodeLib | null | undefined;
@@ -78,6 +80,7 @@ function loadPipe(): PipeLib | null {
     msx_pipe_finish: ['int32', [ptr]],
     msx_pipe_destroy: ['void', [ptr]],
     msx_pipe_configure: ['int32', [ptr, 'int32', 'uint32', 'double', 'uint32', 'uint32', 'int32']],
+    msx_pipe_fit_interval: ['int32', [ptr]],
     msx_pipe_explain_setup: ['int32', [ptr, 'pointer', 'pointer']],
     msx_pipe_explain_write: ['int32', [ptr, 'int32', 'double']],
     msx_pipe_result: ['int32', [ptr, 'int32', 'uint32', 'pointer', 'uint32']],
@@ -148,6 +151,8 @@ export interface PipeCounting {
   maxBuckets?: number;
   heatRows?: number;
   explain?: boolean;
+  /** Double the interval as often as needed to stay within maxBuckets (sizes().intervalNs). */
+  fitInterval?: boolean;
 }
 
 const BY_CODE = { entry: 1, guest: 2, vcpu: 3 } as const;
@@ -162,6 +167,8 @@ export interface PipeSizes {
   bucketOverflow: boolean;
   heatRows: number;
   heatOverflow: boolean;
+  /** The --interval in the end (larger than asked after fitInterval doubled it). */
+  intervalNs: number;
 }
 
 /** Native replay pipeline (native/replay/pipeline.h): each EventBatch packet is decoded and fed to
@@ -197,7 +204,9 @@ export class NativePipeline implements BatchDecoder {
     const rc = this.lib.msx_pipe_configure(this.live(), c.by ? BY_CODE[c.by] : 0, c.maxGroups ?? 0, c.intervalNs ?? 0,
       c.maxBuckets ?? 0, c.heatRows ?? 0, c.explain ? 1 : 0);
     if (rc === -2) throw new Error('out of memory configuring the replay pipeline');
-    if (rc !== 0) throw new Error(`internal: replay pipeline refused its configuration ${JSON.stringify(c)}`);
+    if (rc !== 0 || (c.fitInterval && this.lib.msx_pipe_fit_interval(this.live()) !== 0)) {
+      throw new Error(`internal: replay pipeline refused its configuration ${JSON.stringify(c)}`);
+    }
   }
 
   decode(buf: Buffer, start: number, end: number, out: EventBatch, ndev: number): void {
@@ -238,8 +247,11 @@ export class NativePipeline implements BatchDecoder {
   }
 
   sizes(): PipeSizes {
-    const v = this.result(RESULT.sizes, 0, 6);
-    return { groups: v[0], groupOverflow: v[1] !== 0, buckets: v[2], bucketOverflow: v[3] !== 0, heatRows: v[4], heatOverflow: v[5] !== 0 };
+    const v = this.result(RESULT.sizes, 0, 7);
+    return {
+      groups: v[0], groupOverflow: v[1] !== 0, buckets: v[2], bucketOverflow: v[3] !== 0, heatRows: v[4], heatOverflow: v[5] !== 0,
+      intervalNs: v[6],
+    };
   }
 
   /** Per group: [key >> 32, key & 0xffffffff]. */
