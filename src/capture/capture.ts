@@ -20,7 +20,7 @@ import { LineScanner } from './lines';
 import { FAST_MIN_BYTES, fastMode, QemuFastScan, ScanContext } from './fastpath';
 import { EventSink } from './sink';
 import { scanLib } from '../native/scan';
-import { countNonEmptyLines, DETECT_BYTES, DETECT_LINES, firstLines, looksLikeText } from './sniff';
+import { looksLikeText, Sniffer } from './sniff';
 import { CaptureStats, renderSummary } from './summary';
 
 export interface CaptureOptions {
@@ -56,6 +56,11 @@ interface Source {
 
 const MSIX_TABLE_NAMES = new Set(['msix-table', 'xen-pci-pt-msix']);
 const MSIX_PBA_NAME = 'msix-pba';
+// ts_ns of an event: an integer within 2^53 of the trace start (the trace format's limit, ~104
+// days); a stamp past it cannot belong to the same trace as the first one.
+const TS_LIMIT = 2 ** 53;
+// Guest and vCPU ids are 32-bit signed in an event batch (native/common/msixtrace.h).
+const ID_MAX = 0x7fffffff;
 const NO_GEOMETRY = 'no MSI-X geometry: pass --lspci FILE (the guest\'s `lspci -vv` output), --mtree FILE (the QEMU monitor\'s `info mtree -f`) or --table GPA:ENTRIES [--pba GPA]';
 const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
 
@@ -94,6 +99,9 @@ class Capture {
     if (o.format && !(FORMAT_CHOICES as readonly string[]).includes(o.format)) throw new UserError(`-f ${o.format}: unknown format (one of ${FORMAT_CHOICES.join(', ')})`);
     if (o.inputs.filter(isStdin).length > 1) throw new UserError('stdin (-) can be read only once');
     if (o.pba && !o.table) throw new UserError('--pba needs --table GPA:ENTRIES');
+    if (o.guest !== undefined && !(Number.isInteger(o.guest) && o.guest >= 0 && o.guest <= ID_MAX)) {
+      throw new UserError(`--guest ${o.guest}: expected a VM id from 0 to 2147483647 (2^31-1, the largest a trace holds)`);
+    }
     const forced: FormatName | null = o.format && o.format !== 'auto' ? o.format : null;
     if (this.guests.empty && forced && forced !== 'mmiotrace') throw new UserError(NO_GEOMETRY);
     this.stats.notes.push(...this.guests.notes);
@@ -232,17 +240,26 @@ class Capture {
         return source(format, this.textParser(format));
       }
       if (forced === SIMPLETRACE) throw new UserError(`${input.name}: not a QEMU simpletrace file (no simpletrace magic in its first 16 bytes)`);
-      if (!looksLikeText(start)) throw new UserError(`${input.name}: not a text trace log (binary data, and not a QEMU simpletrace file)`);
       if (forced) {
+        if (!looksLikeText(start)) throw new UserError(`${input.name}: not a text trace log (binary data, and not a QEMU simpletrace file)`);
         input.unshift(head);
         return source(forced, this.textParser(forced));
       }
-      while (bytes < DETECT_BYTES && countNonEmptyLines(head, DETECT_LINES) < DETECT_LINES && await more());
+      // Detection reads lines, skipping over-long and unreadable ones, within fixed bounds.
+      const sniff = new Sniffer();
+      for (const c of head) sniff.push(c);
+      while (!sniff.done && await more()) sniff.push(head[head.length - 1]);
+      if (!sniff.done) sniff.end();
       input.unshift(head);
-      const spec = detectTextFormat(firstLines(head.length === 1 ? head[0] : Buffer.concat(head)));
+      if (sniff.binary) throw new UserError(`${input.name}: not a text trace log (binary data, and not a QEMU simpletrace file)`);
+      const skipped = sniff.firstSkipped;
+      const spec = detectTextFormat(sniff.lines);
       if (!spec) {
         const textChoices = FORMAT_CHOICES.filter((f) => f !== 'auto' && f !== SIMPLETRACE).join('|');
-        throw new UserError(`cannot tell the log format of ${input.name}; pass -f ${textChoices}`);
+        // --strict: the line that failed first, by its number.
+        if (skipped && this.opts.strict) throw new UserError(`${input.name}:${skipped.line}: ${skipped.why}; cannot tell the log format (pass -f ${textChoices})`);
+        const why = skipped ? ` (${sniff.skipped} line${sniff.skipped > 1 ? 's' : ''} skipped, the first at ${input.name}:${skipped.line}: ${skipped.why})` : '';
+        throw new UserError(`cannot tell the log format of ${input.name}${why}; pass -f ${textChoices}`);
       }
       return source(spec.format, spec.create());
     } catch (e) {
@@ -353,7 +370,15 @@ class Capture {
 
   private malformed(place: string, why: string): void {
     if (this.opts.strict) throw new UserError(`${place}: ${why}`);
-    this.stats.malformed.add(`${place} ${why}`);
+    // Only the first few places are kept: a flood of bad lines costs a count, not a string each.
+    if (this.stats.malformed.full) this.stats.malformed.count++;
+    else this.stats.malformed.add(`${place} ${why}`);
+  }
+
+  /** An access that parsed but cannot be kept: a malformed line (it was counted as parsed). */
+  private malformedAccess(place: string, why: string): void {
+    this.parsedAccesses--;
+    this.malformed(place, why);
   }
 
   private access(s: Source, a: RawAccess, file: string, lineNo: number): void {
@@ -370,6 +395,9 @@ class Capture {
     }
     const guest = this.ids.resolve(a, this.threadIds(s));
     if (guest === null) return; // another VM than --guest selects
+    const where = (): string => (s.parser ? `${file}:${lineNo}` : `${file}: record ${lineNo}`);
+    // Ids a batch cannot hold are refused, never wrapped (and get no devices).
+    if (guest > ID_MAX) return this.malformedAccess(where(), `guest id ${guest} above 2147483647 (2^31-1, the largest a trace holds)`);
     const hit = this.hit;
     const placed = this.guests.classify(guest, a.addr, hit);
     if (placed < 0) return;
@@ -381,13 +409,18 @@ class Capture {
       const where = s.parser ? `${file}:${lineNo}` : `${file}: record ${lineNo}`;
       const why = `${a.region} access at 0x${a.addr.toString(16)} outside the known MSI-X ${want === REGION_PBA ? 'PBAs' : 'tables'}`;
       if (this.opts.strict) throw new UserError(`${where}: ${why}`);
-      this.stats.outside.add(`${where} (0x${a.addr.toString(16)})`);
+      if (this.stats.outside.full) this.stats.outside.count++;
+      else this.stats.outside.add(`${where} (0x${a.addr.toString(16)})`);
       return;
     }
+    if (a.vcpu > ID_MAX || a.vcpu < -1) return this.malformedAccess(where(), `vCPU ${a.vcpu} outside -1..2147483647 (the range a trace holds)`);
     let ts = this.lastTs;
     if (!Number.isNaN(a.tsNs)) {
       if (s.shift === null) s.shift = this.shiftFor(s, a.tsNs);
-      ts = a.tsNs + s.shift;
+      ts = Math.round(a.tsNs + s.shift);
+      if (!(Math.abs(ts) <= TS_LIMIT)) {
+        return this.malformedAccess(where(), `timestamp ${(ts / 1e9).toExponential(3)} s from the trace start (more than 2^53 ns, 104 days: not the same trace)`);
+      }
       this.lastTs = ts;
     } else if (!this.untimedNoted) {
       this.untimedNoted = true;

@@ -9,6 +9,11 @@ export class Tally {
   count = 0;
   readonly first: string[] = [];
 
+  /** Whether further places would only be counted. */
+  get full(): boolean {
+    return this.first.length >= FIRST_PLACES;
+  }
+
   add(place: string): void {
     this.count++;
     if (this.first.length < FIRST_PLACES) this.first.push(place);
