@@ -116,3 +116,23 @@ test('--start auto is chosen per guest and device: a host trace of a whole VM an
     assert.deepEqual({ read: b.read, write: b.write }, cut.results[i].totals, `${m.model} guest 4200`);
   });
 });
+
+test('the real two-VM KVM recording: silent whole, the note on cuts, and auto per device right where no single start is', (t) => {
+  const dir = path.join(TRACES, 'kvm-2vm-40r');
+  if (!fs.existsSync(dir)) return t.skip('no traces/kvm-2vm-40r in this checkout');
+  const host = path.join(tmp, 'kvm-2vm.msixtrace');
+  const c = runCliSync(['capture', path.join(dir, 'ftrace.txt.gz'), '--mtree', path.join(dir, 'mtree-vm1.txt'), '-o', host]);
+  assert.equal(c.code, 0, c.err);
+  const rows = evaluateCuts(host, [0, 300, 1000, 2000, 4500], tmp);
+  const at = (k) => rows.filter((r) => r.k === k);
+  assert.equal(at(0)[0].note, null);
+  assert.ok(at(0).every((r) => r.cold && r.auto));
+  for (const k of [300, 1000, 2000, 4500]) assert.match(at(k)[0].note ?? '', /starts mid-run for device \d of guest \d+/, `cut at ${k}`);
+  // 300 events in, some devices of each VM are set up and some not yet: per device is exact
+  const mixed = at(300);
+  assert.ok(new Set(mixed[0].picked).size === 2, mixed[0].picked.join());
+  for (const model of ['xen-4.1', 'xen-4.2', 'xen-4.4', 'xen-4.6', 'xen-4.7', 'xen-4.19']) {
+    const r = mixed.find((x) => x.model === model);
+    assert.ok(r.auto && !r.cold && !r.warm, model);
+  }
+});
