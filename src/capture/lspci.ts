@@ -1,5 +1,5 @@
 // Device geometry from `lspci -vv` text: where each device's MSI-X table and PBA sit in the address
-// space of the OS that ran lspci (GPA inside a guest, HPA on a host). Grammar: trace-formats.md 6.1/6.2.
+// space of the OS that ran lspci (GPA inside a guest, HPA on a host). Grammar: docs/log-formats.md 6.1/6.2.
 
 import * as fs from 'fs';
 import { UserError, at } from '../errors';
@@ -254,7 +254,7 @@ function barsFromConfig(cfg: (number | undefined)[]): Map<number, bigint> {
   return bars;
 }
 
-// +4 Table Offset/BIR and +8 PBA Offset/BIR (trace-formats.md 0); the +2 Message Control fields
+// +4 Table Offset/BIR and +8 PBA Offset/BIR (docs/log-formats.md 0); the +2 Message Control fields
 // (count, enable) are already on the capability line, which -v prints too.
 function msixFromConfig(cfg: (number | undefined)[]): { table: BirOffset; pba: BirOffset } | null {
   if (((cfg[0x06] ?? 0) & 0x10) === 0) return null; // Status: no capability list

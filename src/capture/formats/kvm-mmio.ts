@@ -1,4 +1,4 @@
-// The Linux `kvm_mmio` tracepoint as ftrace, trace-cmd and perf print it (trace-formats.md 3): its
+// The Linux `kvm_mmio` tracepoint as ftrace, trace-cmd and perf print it (docs/log-formats.md 3): its
 // payload `mmio <type> len N gpa 0x.. val 0x..`, the bits of the context prefix all three tools share
 // (timestamp, vCPU thread name), and the pairing of an unsatisfied read with its completion.
 //

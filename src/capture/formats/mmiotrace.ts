@@ -1,4 +1,4 @@
-// Linux mmiotrace (trace_pipe with current_tracer=mmiotrace), trace-formats.md 4. It traces the kernel
+// Linux mmiotrace (trace_pipe with current_tracer=mmiotrace), docs/log-formats.md 4. It traces the kernel
 // that runs it, so addresses are that kernel's physical addresses, there is no VM or vCPU: guest 0,
 // vcpu -1. The log itself can say where MSI-X tables are: the PCI core ioremap()s a table on its own
 // (msix_map_region, nr_entries * 16 bytes), so it shows as a MAP of its own (see tableLike below).

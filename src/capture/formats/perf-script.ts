@@ -1,4 +1,4 @@
-// kvm_mmio lines in `perf script` output with the default tracepoint fields, trace-formats.md 3.4:
+// kvm_mmio lines in `perf script` output with the default tracepoint fields, docs/log-formats.md 3.4:
 //   "[VM:%5d ][VCPU:%03d ]%16s %7d[/%-7d] [%03d] %12s: kvm:kvm_mmio: mmio write len 4 gpa 0x.. val 0x.."
 // comm, tid (%5d before perf 6.5), or pid/tid with -F pid,tid; time in usec, or %5lu.%09llu with --ns;
 // the event name is right-aligned to the longest one. VM:/VCPU: come only with -F machine_pid,vcpu.
