@@ -11,7 +11,7 @@ const { spawnSync } = require('child_process');
 
 const HERE = __dirname;
 const ROOT = path.resolve(HERE, '..');
-const SCRIPTS = ['capture.js', 'replay.js', 'bytes.js'];
+const SCRIPTS = ['capture.js', 'replay.js', 'bytes.js', 'policy.js'];
 
 function machine() {
   const cpuinfo = fs.existsSync('/proc/cpuinfo') ? fs.readFileSync('/proc/cpuinfo', 'utf8') : '';

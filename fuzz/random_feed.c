@@ -151,8 +151,8 @@ static void make_device(msx_device_cfg *d)
     }
     d->has_pba = chance(50) ? (chance(90) ? 1 : (uint32_t)rnd() | 1) : 0; /* any non-zero means yes */
     if (chance(10)) {
-        d->reserved[0] = (uint32_t)rnd();
-        d->reserved[1] = (uint32_t)rnd();
+        d->start = (uint32_t)rnd(); /* read only under MSX_START_PER_DEVICE, which this driver never passes */
+        d->reserved = (uint32_t)rnd();
     }
 }
 
@@ -386,9 +386,18 @@ static void api_edges(void)
     memset(&d, 0, sizeof d);
     d.entries = 4;
     d.table_gpa = 0xfebc0000;
-    if (msx_create(-1, 0, &d, 1, 0) || msx_create(nm, 0, &d, 1, 0) || msx_create(0, 2, &d, 1, 0) ||
+    if (msx_create(-1, 0, &d, 1, 0) || msx_create(nm, 0, &d, 1, 0) || msx_create(0, MSX_START_PER_DEVICE + 1, &d, 1, 0) ||
         msx_create(0, -1, &d, 1, 0) || msx_create(0, 0, NULL, 1, 0) || msx_create(0, 0, &d, 0, 0))
         violation(NULL, NULL, 0, "msx_create accepted bad arguments");
+    d.start = 2; /* per-device starts are cold or warm only */
+    if (msx_create(0, MSX_START_PER_DEVICE, &d, 1, 0))
+        violation(NULL, NULL, 0, "msx_create accepted a bad per-device start");
+    d.start = MSX_START_WARM;
+    msx_ctx *per_device = msx_create(0, MSX_START_PER_DEVICE, &d, 1, 0);
+    if (!per_device)
+        violation(NULL, NULL, 0, "msx_create refused a warm per-device start");
+    msx_destroy(per_device);
+    d.start = 0;
     d.entries = 0;
     if (msx_create(0, 0, &d, 1, 0))
         violation(NULL, NULL, 0, "msx_create accepted 0 entries");

@@ -7,7 +7,8 @@
 //   3 stages    capture/, replay/, synth/, check/, policy/, record/   (what the verbs do)
 //   4 report    report/       renderers: never a verb
 //   5 surface   cli/ (the verbs) and index.ts (the library API); neither imports the other
-// Verbs share code through a lower module: a cli/ module imports no other verb (only cli/options.ts;
+// Verbs share code through a lower module: a cli/ module imports no other verb (only the helpers
+// cli/options.ts, cli/examples.ts and cli/verbs.ts;
 // cli/main.ts, which dispatches, may load them all).
 'use strict';
 const test = require('node:test');
@@ -26,8 +27,9 @@ const LAYERS = {
   cli: 5, 'index.ts': 5,
 };
 
-/** What every verb in cli/ may import from cli/. */
-const VERB_SHARED = new Set([path.join('cli', 'options.ts')]);
+/** What every verb in cli/ may import from cli/: the helpers that are not verbs themselves (option
+ * tables, help examples, the list of verbs). */
+const VERB_SHARED = new Set(['options.ts', 'examples.ts', 'verbs.ts'].map((f) => path.join('cli', f)));
 
 /** The first path segment under src/ ('replay', 'events.ts', ...). */
 const unitOf = (file) => path.relative(SRC, file).split(path.sep)[0];
