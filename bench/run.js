@@ -11,7 +11,7 @@ const { spawnSync } = require('child_process');
 
 const HERE = __dirname;
 const ROOT = path.resolve(HERE, '..');
-const SCRIPTS = ['capture.js', 'replay.js', 'bytes.js', 'policy.js'];
+const SCRIPTS = ['capture.js', 'capture-edges.js', 'replay.js', 'bytes.js', 'policy.js'];
 
 function machine() {
   const cpuinfo = fs.existsSync('/proc/cpuinfo') ? fs.readFileSync('/proc/cpuinfo', 'utf8') : '';
@@ -128,7 +128,14 @@ function main() {
   out.push('## What bounds each figure');
   out.push('');
   out.push(CAPTURE_BOUNDS);
-  const others = rows.filter((r) => r.script && r.script !== 'capture.js' && r.note);
+  const edges = rows.filter((r) => r.script === 'capture-edges.js' && r.note);
+  if (edges.length) {
+    out.push('');
+    out.push('### Capture edges: pipes and floods');
+    out.push('');
+    for (const r of edges) out.push(`- ${r.name}: ${r.note}`);
+  }
+  const others = rows.filter((r) => r.script && r.script !== 'capture.js' && r.script !== 'capture-edges.js' && r.note);
   if (others.length) {
     out.push('');
     out.push('### Replay and trace files');
