@@ -11,7 +11,7 @@ import { examplesText } from './examples';
 import { declare, VerbOptions } from './options';
 
 export const command = 'capture <log...>';
-export const describe = 'read trace logs (QEMU log/simpletrace, KVM ftrace, trace-cmd, perf script, mmiotrace, xenalyze) into a .msixtrace file';
+export const describe = 'read trace logs (QEMU log/simpletrace, KVM ftrace, trace-cmd report or trace.dat, perf script or perf.data, mmiotrace, xenalyze) into a .msixtrace file';
 
 export const options: VerbOptions = {
   positional: { name: 'log', array: true, describe: 'trace logs (.gz read transparently; - for stdin)' },
