@@ -238,7 +238,7 @@ test('unknown model names: replay, report, check refuse them before reading anyt
       // a previous b.json must be a valid baseline, or reading it is the error
       if (!fresh && name === 'check --update') { fs.copyFileSync(baselineFor, outputs[0]); before.set(outputs[0], fs.readFileSync(outputs[0])); }
       const r = await limit(() => run(args(dir)));
-      assertRefused(r, { name: "unknown model '", where: /\(known: forward-all, .*kvm, all\)/, outputs, fresh, before });
+      assertRefused(r, { name: "unknown model '", where: /\(known: forward-all, .*kvm, all, policy:FILE\)/, outputs, fresh, before });
     }
   })));
 });

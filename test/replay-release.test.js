@@ -61,7 +61,7 @@ test('CSV and NDJSON carry the asked name and the release range on every row', (
 test('empty, missing and out-of-range model names are refused with one line, exit 2', () => {
   const cases = [[['-m', ''], /-m needs a model name/], [['-m', ','], /-m needs a model name/], [['-m'], /Not enough arguments following: m/],
     [['-m', 'xen-4.23'], /unknown model 'xen-4\.23' .*newer than the models know/], [['-m', 'xen-2.0'], /older than the models cover/],
-    [['-m', 'xen-vpcx'], /unknown model 'xen-vpcx' \(known: forward-all, .*kvm, all\) or a Xen release 3\.0–4\.22/]];
+    [['-m', 'xen-vpcx'], /unknown model 'xen-vpcx' \(known: forward-all, .*kvm, all, policy:FILE\) or a Xen release 3\.0–4\.22/]];
   for (const [args, re] of cases) {
     const r = run(['replay', NVME, ...args]);
     assert.equal(r.code, 2, `${args}: ${r.err}`);

@@ -111,7 +111,7 @@ test('--list-scenarios prints every preset (text and markdown); usage errors exi
   assert.equal(cli('synth', '--vectors', '9', '--entries', '3', '-o', path.join(tmp, 'x.msixtrace')).status, 2);
   assert.ok(!fs.existsSync(path.join(tmp, 'x.msixtrace')));
   const help = cli('synth', '--help');
-  assert.match(help.stdout, /Examples:/);
+  assert.match(help.stdout, /^Examples, to paste in order/m);
   assert.match(help.stdout, /--scenario xen-2010/);
 });
 
