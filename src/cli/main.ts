@@ -16,7 +16,7 @@ import { parseDirect, VerbOptions, YARGS_CONFIG } from './options';
 import { STDIN_PATH } from '../util/stdin';
 
 // Help order. Each module is ./<verb> and its `command` starts with the verb.
-const VERBS = ['capture', 'replay', 'report', 'check', 'dump', 'models', 'synth'] as const;
+const VERBS = ['capture', 'record', 'replay', 'report', 'check', 'dump', 'models', 'synth'] as const;
 
 type VerbModule = CommandModule & { options: VerbOptions };
 
