@@ -44,10 +44,11 @@ export async function handler(argv: any): Promise<void> {
   for (const p of pids) if (!Number.isInteger(p) || p <= 0) throw new UserError(`record: --pid ${p}: expected a process id`);
   if (mtrees.length && lspcis.length) throw new UserError('record: give --mtree or --lspci files, not both');
   const files = mtrees.length ? mtrees : lspcis;
+  if (qmps.length === 0 && pids.length === 0 && files.length === 0) {
+    throw new UserError('record: name the VMs: --qmp SOCKET (repeatable), or --pid PID with --mtree FILE or --lspci FILE');
+  }
   if (files.length !== pids.length) {
-    throw new UserError(qmps.length === 0 && pids.length === 0
-      ? 'record: name the VMs: --qmp SOCKET (repeatable), or --pid PID with --mtree FILE or --lspci FILE'
-      : `record: ${pids.length} --pid for ${files.length} --mtree/--lspci files: give one file per --pid, in the same order`);
+    throw new UserError(`record: ${pids.length} --pid for ${files.length} --mtree/--lspci files: give one file per --pid, in the same order`);
   }
   const durationNs = argv.duration === undefined ? undefined : parseDuration(String(argv.duration), '--duration');
   const bufferKb = Number(argv['buffer-kb']);
