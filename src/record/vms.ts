@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import { UserError } from '../errors';
 import { Geometry, geometryFromLspci } from '../capture/geometry';
 import { device } from '../tracefile/schema';
-import { MsixRegion, parseMtree } from './mtree';
+import { MtreeDevice, parseMtree } from '../capture/mtree';
 import { Qmp } from './qmp';
 
 export interface Vm {
@@ -86,30 +86,18 @@ export function vcpuOfThread(pid: number, tid: number): number {
 }
 
 /**
- * Devices from the mtree's MSI-X regions. With query-pci each table is matched to the device and BAR
- * holding it (and the PBA to the same device); without it, a table is paired with the next PBA
- * before the following table, and devices have no PCI address.
+ * Devices from the mtree's MSI-X functions (table and PBA paired by the mtree reader). With
+ * query-pci each is matched to the PCI function and BAR holding its table; without it, devices have
+ * no PCI address.
  */
-export function geometryFromRegions(regions: MsixRegion[], pci: PciDevice[] | null, pid: number, source: string): Geometry {
+export function geometryFromMtree(found: MtreeDevice[], pci: PciDevice[] | null, pid: number, source: string): Geometry {
   const g = new Geometry();
-  const tables = regions.filter((r) => r.kind === 'table');
-  const pbas = regions.filter((r) => r.kind === 'pba');
-  tables.forEach((t, k) => {
-    const entries = Number((t.last - t.start + 1n) / 16n);
+  for (const t of found) {
     const within = (r: PciRegion, a: bigint): boolean => r.type === 'memory' && a >= BigInt(r.address) && a < BigInt(r.address) + BigInt(r.size);
-    const owner = pci?.find((d) => d.regions.some((r) => within(r, t.start)));
-    let pba: MsixRegion | undefined;
-    let tableBar = 0;
-    let pbaBar = 0;
-    if (owner) {
-      tableBar = owner.regions.find((r) => within(r, t.start))!.bar;
-      pba = pbas.find((p) => owner.regions.some((r) => within(r, p.start)));
-      if (pba) pbaBar = owner.regions.find((r) => within(r, pba!.start))!.bar;
-    } else {
-      const next = tables[k + 1]?.start ?? BigInt(Number.MAX_SAFE_INTEGER);
-      pba = pbas.find((p) => p.start > t.last && p.start < next);
-    }
-    const barBase = (bar: number): bigint => BigInt(owner?.regions.find((r) => r.bar === bar)?.address ?? 0);
+    const owner = pci?.find((d) => d.regions.some((r) => within(r, t.tableGpa)));
+    const barOf = (a: bigint | null): PciRegion | undefined => (a === null ? undefined : owner?.regions.find((r) => within(r, a)));
+    const tableBar = barOf(t.tableGpa);
+    const pbaBar = barOf(t.pbaGpa);
     const ids = owner ? `${hex4(owner.id.vendor)}:${hex4(owner.id.device)}` : '';
     g.add(device({
       index: 0,
@@ -117,16 +105,16 @@ export function geometryFromRegions(regions: MsixRegion[], pci: PciDevice[] | nu
       bdf: owner ? `0000:${owner.bus.toString(16).padStart(2, '0')}:${owner.slot.toString(16).padStart(2, '0')}.${owner.function}` : '',
       vendorId: owner?.id.vendor ?? 0,
       deviceId: owner?.id.device ?? 0,
-      name: owner ? NAMES[ids] ?? owner.class_info?.desc ?? ids : `msix-table@0x${t.start.toString(16)}`,
-      tableEntries: entries,
-      tableBar,
-      tableOffset: owner ? t.start - barBase(tableBar) : 0n,
-      tableGpa: t.start,
-      pbaBar,
-      pbaOffset: owner && pba ? pba.start - barBase(pbaBar) : 0n,
-      pbaGpa: pba ? pba.start : null,
+      name: owner ? NAMES[ids] ?? owner.class_info?.desc ?? ids : t.name || `msix-table@0x${t.tableGpa.toString(16)}`,
+      tableEntries: t.entries,
+      tableBar: tableBar?.bar ?? 0,
+      tableOffset: tableBar ? t.tableGpa - BigInt(tableBar.address) : 0n,
+      tableGpa: t.tableGpa,
+      pbaBar: pbaBar?.bar ?? 0,
+      pbaOffset: pbaBar && t.pbaGpa !== null ? t.pbaGpa - BigInt(pbaBar.address) : 0n,
+      pbaGpa: t.pbaGpa,
     }), source);
-  });
+  }
   return g;
 }
 
@@ -145,12 +133,12 @@ export async function vmFromQmp(socket: string): Promise<Vm> {
     if (cpus.length === 0) throw new UserError(`record: --qmp ${socket}: QEMU reports no vCPU threads`);
     const pid = tgidOf(cpus[0]['thread-id']);
     if (pid < 0) throw new UserError(`record: --qmp ${socket}: its vCPU thread ${cpus[0]['thread-id']} is not visible here (another PID namespace?)`);
-    const regions = parseMtree(mtree);
-    if (!regions.some((r) => r.kind === 'table')) throw noMsix(pid, `--qmp ${socket}`);
+    const found = parseMtree(mtree, `--qmp ${socket}: info mtree -f`);
+    if (found.length === 0) throw noMsix(pid, `--qmp ${socket}`);
     return {
       pid,
       source: `--qmp ${socket}`,
-      geometry: geometryFromRegions(regions, pci, pid, `--qmp ${socket}`),
+      geometry: geometryFromMtree(found, pci, pid, `--qmp ${socket}`),
       vcpus: new Map(cpus.map((c) => [c['thread-id'], c['cpu-index']])),
     };
   } finally {
@@ -166,9 +154,9 @@ export function vmFromFile(pid: number, file: string, kind: 'mtree' | 'lspci'): 
   if (kind === 'lspci') {
     geometry = geometryFromLspci(file, pid);
   } else {
-    const regions = parseMtree(fs.readFileSync(file, 'utf8'));
-    if (!regions.some((r) => r.kind === 'table')) throw noMsix(pid, file);
-    geometry = geometryFromRegions(regions, null, pid, file);
+    const found = parseMtree(fs.readFileSync(file, 'utf8'), file);
+    if (found.length === 0) throw noMsix(pid, file);
+    geometry = geometryFromMtree(found, null, pid, file);
   }
   return { pid, source: `--${kind} ${file}`, geometry, vcpus: new Map() };
 }
