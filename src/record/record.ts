@@ -116,11 +116,14 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
     const hit: Hit = { device: 0, region: 0, offset: 0 };
     // Drains every CPU buffer, then hands the records on in time order: a vCPU thread that moved
     // between host CPUs has its accesses in two buffers.
+    // Record buffers are reused from drain to drain; a drain needs at most what the kernel buffers
+    // hold (--buffer-kb per CPU), so the pool stays bounded.
+    const pool: MmioRecords[] = [];
     const take = (): void => {
       const order: Array<[number, number, number]> = [];   // ts, chunk index, record index
       const saved: MmioRecords[] = [];
       for (;;) {
-        const r = new MmioRecords(DRAIN_RECORDS);
+        const r = pool[saved.length] ?? (pool[saved.length] = new MmioRecords(DRAIN_RECORDS));
         if (reader!.read(r) === 0) break;
         saved.push(r);
         for (let i = 0; i < r.n; i++) order.push([r.ts(i), saved.length - 1, i]);
