@@ -23,7 +23,9 @@ export function checkHost(tracefs = TRACEFS): MmioFormat {
     throw new UserError(`record: tracefs is not mounted at ${tracefs}: mount -t tracefs nodev ${tracefs}`);
   }
   const fmtFile = path.join(tracefs, 'events', 'kvm', 'kvm_mmio', 'format');
-  if (!fs.existsSync(fmtFile)) throw new UserError('record: the kvm:kvm_mmio tracepoint is not available (is the kvm module loaded? see available_events)');
+  if (!fs.existsSync(fmtFile)) {
+    throw new UserError(`record: the kvm:kvm_mmio tracepoint is not available in ${tracefs}: load KVM (modprobe kvm_intel or kvm_amd) and check that ${path.join(tracefs, 'available_events')} lists kvm:kvm_mmio`);
+  }
   const fmt = fs.readFileSync(fmtFile, 'utf8');
   const id = /^ID:\s*(\d+)/m.exec(fmt);
   // The native reader takes the payload at fixed offsets; a kernel that moved them is refused here.
