@@ -47,14 +47,22 @@ async function until(what, cond, ms = 120000) {
   }
 }
 
-/** Boots one VM (e1000e + virtio-net + nvme) running the guest, halted until an NMI. */
-function boot(name, rounds) {
+/**
+ * Boots one VM (e1000e + virtio-net + nvme) running the guest, halted until an NMI. Its QMP socket
+ * is given with -qmp (qmp 'qmp'), as a socket chardev with a control monitor ('mon', libvirt's
+ * form), or not at all ('none').
+ */
+function boot(name, rounds, qmp = 'qmp') {
   const dir = path.join(tmp, name);
   fs.mkdirSync(dir);
   fs.writeFileSync(path.join(dir, 'nvme.img'), Buffer.alloc(1 << 20));
   const args = ['-name', `${name},debug-threads=on`, '-enable-kvm', '-nodefaults', '-display', 'none', '-m', '64',
     '-kernel', path.join(GUEST, 'guest.elf'), '-append', `rounds=${rounds} vectors=3`,
-    '-qmp', `unix:${dir}/qmp.sock,server=on,wait=off`,
+    ...{
+      qmp: ['-qmp', `unix:${dir}/qmp.sock,server=on,wait=off`],
+      mon: ['-chardev', `socket,id=qmon,path=${dir}/qmp.sock,server=on,wait=off`, '-mon', 'chardev=qmon,mode=control'],
+      none: [],
+    }[qmp],
     '-chardev', `file,id=dbg,path=${dir}/debugcon.log`, '-device', 'isa-debugcon,iobase=0xe9,chardev=dbg',
     '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04',
     '-netdev', 'user,id=n0,restrict=on', '-device', 'e1000e,netdev=n0,addr=02.0',
@@ -128,7 +136,7 @@ function recorded(file) {
 
 const leftovers = () => fs.readdirSync(INSTANCES).filter((n) => n.startsWith('msixtrace-'));
 
-test('record under KVM: one VM, two VMs at once, and no tracefs instance left behind', { timeout: 240000 }, async (t) => {
+test('record under KVM: one VM, two VMs at once, and no tracefs instance left behind', { timeout: 300000 }, async (t) => {
   const solo = boot('solo', 6);
   const pair = [boot('pairA', 20), boot('pairB', 20)];
   await Promise.all([solo.ready, ...pair.map((v) => v.ready)]);
@@ -182,5 +190,32 @@ test('record under KVM: one VM, two VMs at once, and no tracefs instance left be
       assert.deepEqual(byGuest.get(vm.proc.pid), want, `guest ${vm.proc.pid}`);
     }
     assert.deepEqual(leftovers().filter((n) => n === path.basename(rec.instance)), []);
+  });
+
+  await t.test('-a: every running VM, its QMP socket found on its command line', async () => {
+    const found = [boot('allA', 6, 'qmp'), boot('allB', 6, 'mon')];
+    const blind = boot('allC', 1, 'none');
+    await Promise.all([...found, blind].map((v) => v.ready));
+    // A VM without a QMP socket: one line naming it and how to record it instead.
+    const bad = spawnSync(process.execPath, [BIN, 'record', '-a', '-o', path.join(tmp, 'bad.msixtrace')], { encoding: 'utf8' });
+    assert.equal(bad.status, 2, bad.stderr);
+    assert.equal(bad.stderr, `msixtrace: record: -a: qemu-system-x86_64 ${blind.proc.pid} has no QMP socket on its command line: `
+      + `record it with --pid ${blind.proc.pid} --mtree FILE (its 'info mtree -f' output) next to -a\n`);
+    blind.proc.kill('SIGKILL');
+    await blind.done;
+
+    const rec = await startRecord(['-a']);
+    nmi(...found);
+    await Promise.all(found.map((v) => v.done));
+    const end = await rec.done;
+    assert.equal(end.code, 0, rec.stderr);
+    for (const vm of found) assert.match(rec.stderr, new RegExp(`guest ${vm.proc.pid} \\(--qmp ${vm.sock}\\)`));
+    const { byGuest } = recorded(rec.out);
+    for (const vm of found) {
+      const want = qemuAccesses(vm);
+      assert.ok(want.length > 300, `QEMU logged ${want.length} MSI-X accesses`);
+      assert.deepEqual(byGuest.get(vm.proc.pid), want, `guest ${vm.proc.pid}`);
+    }
+    assert.ok(!fs.existsSync(rec.instance));
   });
 });

@@ -12,6 +12,7 @@ export const describe = 'record running KVM guests\' MSI-X table/PBA accesses (k
 export const options: VerbOptions = {
   options: {
     output: { alias: 'o', type: 'string', demandOption: true, describe: 'the .msixtrace file to write (appears only when the recording ends cleanly)' },
+    all: { alias: 'a', type: 'boolean', default: false, describe: 'every running KVM guest (QEMU processes holding /dev/kvm), geometry from the QMP socket on each one\'s command line' },
     qmp: { type: 'string', array: true, describe: 'a VM\'s QMP socket (repeat for several VMs): its pid, vCPU threads and MSI-X geometry come from QEMU' },
     pid: { type: 'number', array: true, describe: 'a QEMU process id, paired in order with one --mtree or --lspci file' },
     mtree: { type: 'string', array: true, describe: 'that VM\'s `info mtree -f` output (e.g. virsh qemu-monitor-command --hmp DOM \'info mtree -f\')' },
@@ -26,6 +27,7 @@ export const options: VerbOptions = {
 export function builder(y: Argv): Argv {
   return declare(y, options)
     .example('$0 record --qmp /run/vm1.qmp -o vm1.msixtrace', 'one VM, geometry from its QMP socket, until Ctrl-C or VM exit')
+    .example('$0 record -a --live -o all.msixtrace', 'every running VM, with a refreshed per-VM view')
     .example('$0 record --qmp a.qmp --qmp b.qmp --duration 30s -o both.msixtrace', 'two VMs, each under its own guest id (its QEMU pid)')
     .example('$0 record --pid 4242 --mtree mtree.txt --live -o t.msixtrace', 'geometry from an info mtree -f dump; live view')
     .epilog('Needs root, /dev/kvm and tracefs. Records into its own tracefs instance (msixtrace-<pid>), filtered in the kernel to '
@@ -44,8 +46,9 @@ export async function handler(argv: any): Promise<void> {
   for (const p of pids) if (!Number.isInteger(p) || p <= 0) throw new UserError(`record: --pid ${p}: expected a process id`);
   if (mtrees.length && lspcis.length) throw new UserError('record: give --mtree or --lspci files, not both');
   const files = mtrees.length ? mtrees : lspcis;
-  if (qmps.length === 0 && pids.length === 0 && files.length === 0) {
-    throw new UserError('record: name the VMs: --qmp SOCKET (repeatable), or --pid PID with --mtree FILE or --lspci FILE');
+  const all = Boolean(argv.all);
+  if (!all && qmps.length === 0 && pids.length === 0 && files.length === 0) {
+    throw new UserError('record: name the VMs: -a (every running VM), --qmp SOCKET (repeatable), or --pid PID with --mtree FILE or --lspci FILE');
   }
   if (files.length !== pids.length) {
     throw new UserError(`record: ${pids.length} --pid for ${files.length} --mtree/--lspci files: give one file per --pid, in the same order`);
@@ -60,6 +63,12 @@ export async function handler(argv: any): Promise<void> {
   const vms: import('../record/vms').Vm[] = [];
   for (const q of qmps) vms.push(await vmFromQmp(q));
   pids.forEach((pid, i) => vms.push(vmFromFile(pid, files[i], mtrees.length ? 'mtree' : 'lspci')));
+  if (all) {
+    const { vmsOfHost } = await import('../record/all');
+    vms.push(...await vmsOfHost(vms.map((v) => v.pid), (line) => {
+      if (process.stderr.isTTY) process.stderr.write(`msixtrace record: ${line}\n`);
+    }));
+  }
   const seen = new Set<number>();
   for (const vm of vms) {
     if (seen.has(vm.pid)) throw new UserError(`record: VM ${vm.pid} named twice`);
