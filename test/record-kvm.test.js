@@ -99,7 +99,10 @@ async function startRecord(args) {
   return r;
 }
 
-const nmi = (...vms) => assert.equal(spawnSync(process.execPath, [QMP, '--nmi', ...vms.map((v) => v.sock)]).status, 0);
+function nmi(...vms) {
+  const r = spawnSync(process.execPath, [QMP, '--nmi', ...vms.map((v) => v.sock)], { encoding: 'utf8' });
+  assert.equal(r.status, 0, `inject-nmi: ${r.stderr}`);
+}
 
 /** QEMU's own log of the MSI-X regions as "dir addr value" 4-byte accesses. */
 function qemuAccesses(vm) {
@@ -139,7 +142,12 @@ const leftovers = () => fs.readdirSync(INSTANCES).filter((n) => n.startsWith('ms
 test('record under KVM: one VM, two VMs at once, and no tracefs instance left behind', { timeout: 300000 }, async (t) => {
   const solo = boot('solo', 6);
   const pair = [boot('pairA', 20), boot('pairB', 20)];
-  await Promise.all([solo.ready, ...pair.map((v) => v.ready)]);
+  // Enough rounds to run through the --live check (the test ends it); halted, it costs nothing.
+  const long = boot('long', 1000000);
+  // For -a, which runs last: two VMs with the two ways of giving QMP, one with none.
+  const found = [boot('allA', 6, 'qmp'), boot('allB', 6, 'mon')];
+  const blind = boot('allC', 1, 'none');
+  await Promise.all([solo.ready, long.ready, ...pair.map((v) => v.ready), ...found.map((v) => v.ready), blind.ready]);
 
   await t.test('kill -9 leaves the instance; the next run removes it; SIGTERM ends with a complete file', async () => {
     const killed = await startRecord(['--qmp', solo.sock]);
@@ -192,10 +200,50 @@ test('record under KVM: one VM, two VMs at once, and no tracefs instance left be
     assert.deepEqual(leftovers().filter((n) => n === path.basename(rec.instance)), []);
   });
 
+  await t.test('--live on a terminal: the view is redrawn in place every second, rates per model', async (tt) => {
+    if (spawnSync('tmux', ['-V']).status !== 0) {
+      tt.skip('tmux not installed');
+      long.proc.kill('SIGKILL');
+      return;
+    }
+    const sock = `msx-live-${process.pid}`;
+    const tmux = (...a) => spawnSync('tmux', ['-L', sock, ...a], { encoding: 'utf8' });
+    const out = path.join(tmp, 'live.msixtrace');
+    const q = (a) => `'${a.replace(/'/g, `'\\''`)}'`;
+    const cmd = [process.execPath, BIN, 'record', '--qmp', long.sock, '--live', '-m', 'kvm', '-m', 'xen-4.19', '-o', out].map(q).join(' ');
+    assert.equal(tmux('new-session', '-d', '-x', '100', '-y', '20', `${cmd}; echo EXIT=$?; sleep 60`).status, 0);
+    try {
+      const screen = () => tmux('capture-pane', '-p', '-S', '-', '-t', '0').stdout;
+      await until('record --live to start', () => /recording guest/.test(screen()), 30000);
+      nmi(long);
+      // Three ticks after the traffic started: a frame whose rows all show traffic.
+      const frame = /--live\s+(\d+)s[^\n]*\n\s+guest\s+model\s+accesses\/s\s+absorbed\/s\s+forwarded\/s\n((?:\s+\d+\s+\S+\s+\d+\s+\d+\s+\d+\n){2})/;
+      let m;
+      await until('a live frame with traffic', () => {
+        m = frame.exec(screen());
+        return m && Number(m[1]) >= 4 && !/\s0\s+0\s+0\n/.test(m[2]);
+      }, 30000);
+      const text = screen();
+      assert.equal(text.match(/msixtrace record --live/g).length, 1, `one view, redrawn in place:\n${text}`);
+      const rows = m[2].trim().split('\n').map((l) => l.trim().split(/\s+/));
+      assert.deepEqual(rows.map((r) => [Number(r[0]), r[1]]), [[long.proc.pid, 'forward-all'], [long.proc.pid, 'xen-4.19']]);
+      for (const [, , acc, abs, fwd] of rows.map((r) => r.map(Number))) {
+        assert.ok(acc > 1000, `accesses/s ${acc}`);
+        assert.equal(abs + fwd, acc, 'each access is absorbed or forwarded');
+      }
+      assert.equal(Number(rows[0][3]), 0, 'KVM forwards every MSI-X access');
+      assert.ok(Number(rows[1][3]) > 0 && Number(rows[1][4]) > 0, 'Xen 4.19 absorbs some and forwards some');
+      tmux('send-keys', '-t', '0', 'C-c');
+      await until('record to end', () => /EXIT=\d+/.test(screen()), 30000);
+      assert.match(screen(), /stopped by SIGINT: \d+ accesses written[\s\S]*EXIT=0/);
+      assert.ok(recorded(out).footer.events > 0);
+    } finally {
+      tmux('kill-server');
+      long.proc.kill('SIGKILL');
+    }
+  });
+
   await t.test('-a: every running VM, its QMP socket found on its command line', async () => {
-    const found = [boot('allA', 6, 'qmp'), boot('allB', 6, 'mon')];
-    const blind = boot('allC', 1, 'none');
-    await Promise.all([...found, blind].map((v) => v.ready));
     // A VM without a QMP socket: one line naming it and how to record it instead.
     const bad = spawnSync(process.execPath, [BIN, 'record', '-a', '-o', path.join(tmp, 'bad.msixtrace')], { encoding: 'utf8' });
     assert.equal(bad.status, 2, bad.stderr);

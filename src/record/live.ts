@@ -12,12 +12,14 @@ interface Row {
   runs: ModelRun[];
   last: Array<{ absorbed: number; forwarded: number }>;
   accesses: number;
+  lastAccesses: number;
 }
 
 export class LiveView {
   private readonly rows: Row[];
   private readonly tty = Boolean(process.stdout.isTTY);
   private readonly started = Date.now();
+  private lastTick = this.started;
   private drawn = 0;
 
   constructor(vms: Vm[], models: string[]) {
@@ -30,6 +32,7 @@ export class LiveView {
       runs: names.map((m) => new ModelRun(m, 'warm', vm.geometry.devices.map((d) => ({ tableGpa: d.tableGpa, pbaGpa: d.pbaGpa, entries: d.tableEntries })))),
       last: names.map(() => ({ absorbed: 0, forwarded: 0 })),
       accesses: 0,
+      lastAccesses: 0,
     }));
   }
 
@@ -47,22 +50,42 @@ export class LiveView {
     row.batch.clear();
   }
 
-  /** Feeds what came in and prints the last second's decisions. */
+  /** Feeds what came in and prints the decisions since the last tick, as rates per second. */
   tick(): void {
-    const secs = Math.round((Date.now() - this.started) / 1000);
+    const now = Date.now();
+    // Rates over the time really elapsed: a tick that runs late does not inflate or shrink them.
+    const span = Math.max(1, now - this.lastTick) / 1000;
+    this.lastTick = now;
+    const secs = Math.round((now - this.started) / 1000);
+    const rate = (n: number): number => Math.round(n / span);
     const lines: string[] = [];
-    if (this.tty) lines.push(`msixtrace record --live  ${secs}s   accesses per second: absorbed / forwarded`);
+    if (this.tty) {
+      lines.push(`msixtrace record --live   ${secs}s   (Ctrl-C to stop and write the file)`);
+      lines.push(`  ${'guest'.padEnd(10)} ${'model'.padEnd(14)} ${'accesses/s'.padStart(11)} ${'absorbed/s'.padStart(11)} ${'forwarded/s'.padStart(12)}`);
+    }
     for (const row of this.rows) {
       this.feed(row);
+      const accesses = rate(row.accesses - row.lastAccesses);
+      row.lastAccesses = row.accesses;
       row.runs.forEach((run, k) => {
         const t = totalsFrom(fieldsFrom(run.counters()));
-        const now = { absorbed: t.read.absorbed + t.write.absorbed, forwarded: t.read.forwarded + t.write.forwarded + t.write.both };
-        const d = { absorbed: now.absorbed - row.last[k].absorbed, forwarded: now.forwarded - row.last[k].forwarded };
-        row.last[k] = now;
+        // A write the hypervisor handles and also forwards (write.both) is counted in write.forwarded.
+        const total = { absorbed: t.read.absorbed + t.write.absorbed, forwarded: t.read.forwarded + t.write.forwarded };
+        const d = { absorbed: rate(total.absorbed - row.last[k].absorbed), forwarded: rate(total.forwarded - row.last[k].forwarded) };
+        row.last[k] = total;
         lines.push(this.tty
-          ? `  guest ${String(row.pid).padEnd(8)} ${run.model.padEnd(12)} ${String(d.absorbed).padStart(9)} / ${String(d.forwarded).padEnd(9)}`
-          : `t=${secs}s guest=${row.pid} model=${run.model} absorbed/s=${d.absorbed} forwarded/s=${d.forwarded}`);
+          ? `  ${String(row.pid).padEnd(10)} ${run.model.padEnd(14)} ${String(accesses).padStart(11)} ${String(d.absorbed).padStart(11)} ${String(d.forwarded).padStart(12)}`
+          : `t=${secs}s guest=${row.pid} model=${run.model} accesses/s=${accesses} absorbed/s=${d.absorbed} forwarded/s=${d.forwarded}`);
       });
+    }
+    if (this.tty) {
+      // Cursor-up cannot climb above the top of the screen: a view taller than the terminal is cut.
+      const room = Math.max(3, (process.stdout.rows || 24) - 1);
+      if (lines.length > room) {
+        const cut = lines.length - (room - 1);
+        lines.length = room - 1;
+        lines.push(`  ... ${cut} more rows: pick models with -m (e.g. -m kvm -m xen-4.19)`);
+      }
     }
     // Redraw in place: move up over the previous view and clear to the end of the screen.
     const prefix = this.tty && this.drawn ? `\x1b[${this.drawn}A\x1b[J` : '';

@@ -171,7 +171,8 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
       else if (opts.vms.every((vm) => !pidExists(vm.pid))) reason = opts.vms.length > 1 ? 'all VMs exited' : 'the VM exited';
       if (live && (Date.now() >= nextLive || reason)) {
         live.tick();
-        nextLive += 1000;
+        // A late tick moves the next one on rather than bunching ticks up to catch up.
+        nextLive = Math.max(nextLive + 1000, Date.now() + 500);
       }
     }
     inst.write('tracing_on', '0');
