@@ -251,6 +251,14 @@ test('record under KVM: one VM, two VMs at once, and no tracefs instance left be
       + `record it with --pid ${blind.proc.pid} --mtree FILE (its 'info mtree -f' output) next to -a\n`);
     blind.proc.kill('SIGKILL');
     await blind.done;
+    // A QMP socket another client holds (as libvirt holds its VMs'): QEMU does not answer a second one.
+    const holder = require('net').createConnection(found[0].sock);
+    await new Promise((res) => holder.once('data', res));
+    const busy = spawnSync(process.execPath, [BIN, 'record', '-a', '-o', path.join(tmp, 'busy.msixtrace')], { encoding: 'utf8' });
+    holder.destroy();
+    assert.equal(busy.status, 2, busy.stderr);
+    assert.equal(busy.stderr, `msixtrace: record: -a: qemu-system-x86_64 ${found[0].proc.pid}: its QMP socket ${found[0].sock} is held by another client (libvirt?): `
+      + `record it with --pid ${found[0].proc.pid} --mtree FILE (e.g. virsh qemu-monitor-command --hmp DOM 'info mtree -f') next to -a\n`);
 
     const rec = await startRecord(['-a']);
     nmi(...found);

@@ -5,6 +5,9 @@ import { UserError } from '../errors';
 import { runningVms } from './discover';
 import { Vm, vmFromQmp } from './vms';
 
+/** A QEMU greets a new QMP client at once; silence means another client holds the socket. */
+const GREETING_MS = 3000;
+
 export async function vmsOfHost(named: number[], note: (line: string) => void): Promise<Vm[]> {
   const found = runningVms();
   if (found.length === 0) throw new UserError('record: -a: no KVM guest is running (no QEMU process holds /dev/kvm)');
@@ -18,9 +21,14 @@ export async function vmsOfHost(named: number[], note: (line: string) => void): 
   for (const f of rest) {
     let vm: Vm;
     try {
-      vm = await vmFromQmp(f.qmp!);
+      vm = await vmFromQmp(f.qmp!, GREETING_MS);
     } catch (e) {
       if (!(e instanceof UserError)) throw e;
+      // QEMU serves one QMP client at a time; libvirt, for one, stays connected to its VMs' monitors.
+      if (/: greeting: no answer$/.test(e.message)) {
+        throw new UserError(`record: -a: ${f.name} ${f.pid}: its QMP socket ${f.qmp} is held by another client (libvirt?): `
+          + `record it with --pid ${f.pid} --mtree FILE (e.g. virsh qemu-monitor-command --hmp DOM 'info mtree -f') next to -a`);
+      }
       throw new UserError(`record: -a: ${f.name} ${f.pid}: ${e.message.replace(/^record: /, '')}`);
     }
     // Named with --qmp as well: recorded once.

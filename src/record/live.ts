@@ -71,7 +71,11 @@ export class LiveView {
         const t = totalsFrom(fieldsFrom(run.counters()));
         // A write the hypervisor handles and also forwards (write.both) is counted in write.forwarded.
         const total = { absorbed: t.read.absorbed + t.write.absorbed, forwarded: t.read.forwarded + t.write.forwarded };
-        const d = { absorbed: rate(total.absorbed - row.last[k].absorbed), forwarded: rate(total.forwarded - row.last[k].forwarded) };
+        const dAbsorbed = total.absorbed - row.last[k].absorbed;
+        const dForwarded = total.forwarded - row.last[k].forwarded;
+        // Rounded as a whole, so the two rates add up to the accesses' rate.
+        const absorbed = rate(dAbsorbed);
+        const d = { absorbed, forwarded: rate(dAbsorbed + dForwarded) - absorbed };
         row.last[k] = total;
         lines.push(this.tty
           ? `  ${String(row.pid).padEnd(10)} ${run.model.padEnd(14)} ${String(accesses).padStart(11)} ${String(d.absorbed).padStart(11)} ${String(d.forwarded).padStart(12)}`

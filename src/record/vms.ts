@@ -123,9 +123,9 @@ function noMsix(pid: number, source: string): UserError {
 }
 
 /** A VM from its QMP socket. */
-export async function vmFromQmp(socket: string): Promise<Vm> {
+export async function vmFromQmp(socket: string, timeoutMs?: number): Promise<Vm> {
   if (!fs.existsSync(socket)) throw new UserError(`record: --qmp ${socket}: no such socket`);
-  const q = await Qmp.connect(socket);
+  const q = await Qmp.connect(socket, timeoutMs);
   try {
     const mtree = await q.hmp('info mtree -f');
     const pci = pciDevices((await q.execute('query-pci')) as Array<{ bus: number; devices: PciDevice[] }>);
