@@ -84,9 +84,9 @@ function boot(name, rounds, qmp = 'qmp') {
 async function startRecord(args) {
   const out = path.join(tmp, `rec-${Math.random().toString(36).slice(2)}.msixtrace`);
   const proc = spawn(process.execPath, [BIN, 'record', '-o', out, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const r = { proc, out, stderr: '', instance: path.join(INSTANCES, `msixtrace-${proc.pid}`) };
+  const r = { proc, out, stderr: '', stdout: '', instance: path.join(INSTANCES, `msixtrace-${proc.pid}`) };
   proc.stderr.on('data', (d) => { r.stderr += d; });
-  proc.stdout.resume();
+  proc.stdout.on('data', (d) => { r.stdout += d; });
   r.done = new Promise((res) => proc.on('exit', (code, sig) => res({ code, sig })));
   let exited = false;
   r.done.then(() => { exited = true; });
@@ -260,11 +260,15 @@ test('record under KVM: one VM, two VMs at once, and no tracefs instance left be
     assert.equal(busy.stderr, `msixtrace: record: -a: qemu-system-x86_64 ${found[0].proc.pid}: its QMP socket ${found[0].sock} is held by another client (libvirt?): `
       + `record it with --pid ${found[0].proc.pid} --mtree FILE (e.g. virsh qemu-monitor-command --hmp DOM 'info mtree -f') next to -a\n`);
 
-    const rec = await startRecord(['-a']);
+    // --live with stdout not a terminal: plain lines, each VM's own.
+    const rec = await startRecord(['-a', '--live', '-m', 'kvm']);
     nmi(...found);
     await Promise.all(found.map((v) => v.done));
     const end = await rec.done;
     assert.equal(end.code, 0, rec.stderr);
+    const lines = rec.stdout.trim().split('\n');
+    for (const line of lines) assert.match(line, /^t=\d+s guest=\d+ model=forward-all accesses\/s=(\d+) absorbed\/s=0 forwarded\/s=\1$/);
+    for (const vm of found) assert.ok(lines.some((l) => l.includes(` guest=${vm.proc.pid} `) && !l.includes('accesses/s=0 ')), `guest ${vm.proc.pid} has traffic:\n${rec.stdout}`);
     for (const vm of found) assert.match(rec.stderr, new RegExp(`guest ${vm.proc.pid} \\(--qmp ${vm.sock}\\)`));
     const { byGuest } = recorded(rec.out);
     for (const vm of found) {
