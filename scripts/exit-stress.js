@@ -47,12 +47,12 @@ function startLoad(n) {
 
 /**
  * Runs `runs` captures, `jobs` at a time; resolves { runs, hangs, failures, seconds, command }.
- * bare: node bin/msixtrace.js without the wrapper's flags.
+ * bare: node bin/msixtrace.js without the wrapper's flags. lines: length of the log captured.
  */
-async function stress({ runs = 1000, jobs = 2, load = os.cpus().length, timeoutS = 20, bare = false, onProgress } = {}) {
+async function stress({ runs = 1000, jobs = 2, load = os.cpus().length, timeoutS = 20, bare = false, lines = 12000, onProgress } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'msx-exit-stress-'));
   const log = path.join(dir, 'kvm.log');
-  fs.writeFileSync(log, ftraceLog(12000));
+  fs.writeFileSync(log, ftraceLog(lines));
   const args = ['capture', log, '-f', 'kvm-ftrace', '--table', '0xfebc0000:5', '-o'];
   const [cmd, pre] = bare ? [process.execPath, [ENTRY]] : [WRAPPER, []];
   const stopLoad = startLoad(load);
