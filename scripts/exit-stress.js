@@ -41,8 +41,12 @@ function ftraceLog(lines) {
 /** Busy-looping children, one per `n`: the load under which the hang shows. */
 function startLoad(n) {
   const kids = [];
-  for (let i = 0; i < n; i++) kids.push(spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'ignore' }));
-  return () => { for (const k of kids) k.kill('SIGKILL'); };
+  // Each looks up its parent now and then and ends with it, so a killed stress run leaves no spinner.
+  const spin = `const p = ${process.pid}; for (let i = 1; ; i++) if (i % 5e7 === 0) { try { process.kill(p, 0); } catch { process.exit(0); } }`;
+  for (let i = 0; i < n; i++) kids.push(spawn(process.execPath, ['-e', spin], { stdio: 'ignore' }));
+  const stop = () => { for (const k of kids) k.kill('SIGKILL'); };
+  process.on('exit', stop);
+  return () => { stop(); process.off('exit', stop); };
 }
 
 /**
