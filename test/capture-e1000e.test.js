@@ -1,4 +1,4 @@
-// End to end on the real recording (../shared/samples/qemu-7.2-linux-6.1-e1000e): capture the
+// End to end on the real recording (the reference sample qemu-7.2-linux-6.1-e1000e, outside the repository): capture the
 // filtered log and the full unfiltered .gz with the guest's lspci, and check the dumped events
 // against the README's counts and, access by access, against the log lines.
 const { test } = require('node:test');

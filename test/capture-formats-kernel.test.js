@@ -1,6 +1,6 @@
 'use strict';
 // Kernel-side log formats: kvm_mmio via ftrace / trace-cmd / perf script, mmiotrace, xenalyze --dump-all.
-// Fixture lines are built column by column from the printf formats in trace-formats.md 3-5.
+// Fixture lines are built column by column from the printf formats in docs/log-formats.md 3-5.
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
@@ -442,7 +442,7 @@ test('detect: QEMU log lines are none of these', () => {
   assert.deepEqual(Object.values(SPECS).filter((s) => s.detect(lines)), []);
 });
 
-// ---- real public snippets (../shared) ------------------------------------------------------------
+// ---- real public snippets (reference samples beside the checkout) ----------------------------
 
 function sampleLines(file) {
   const buf = fs.readFileSync(file);

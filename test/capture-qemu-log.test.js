@@ -1,5 +1,5 @@
 // The qemu-log parser line by line: every prefix era, with and without `mr`, with and without
-// `name`, and the real public snippets from ../shared (skipped when that directory is absent).
+// `name`, and the real public snippets from the reference samples beside the checkout (skipped when that directory is absent).
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('fs');

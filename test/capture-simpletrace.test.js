@@ -1,4 +1,4 @@
-// QEMU simpletrace (file version 4) files built here from the spec grammar (trace-formats.md 1.4),
+// QEMU simpletrace (file version 4) files built here from the spec grammar (docs/log-formats.md 1.4),
 // decoded by the SimpletraceDecoder directly and through `msixtrace capture`.
 const { test } = require('node:test');
 const assert = require('node:assert/strict');

@@ -1,4 +1,4 @@
-// The real QEMU 7.2 / Linux 6.1 e1000e recording (/work/shared/samples/.../trace-msix.log, 269 lines):
+// The real QEMU 7.2 / Linux 6.1 e1000e recording (reference sample qemu-7.2-linux-6.1-e1000e/trace-msix.log, 269 lines):
 // every model must account for every access in its field, forward-all forwards all of them, and the
 // 28 flush reads of table offset 0 split as the spec predicts (walk-through in the comments below).
 const { test } = require('node:test');

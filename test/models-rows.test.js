@@ -1,5 +1,5 @@
 // One probe access per row, after a prefix that puts the device in the state the row names. Every
-// expectation is written from spec/xen-msixtbl.md (section 2 tables, section 6 rules), one outcome per
+// expectation is written from docs/models.md (section 2 tables, section 6 rules), one outcome per
 // model in the order
 //   forward-all xen-3.4 xen-4.1 xen-4.2 xen-4.4 xen-4.6 xen-4.7 xen-4.19 xen-vpci
 // A absorbed, F forwarded, B both (forwarded after a Xen side effect), X suffix: guest crashed.

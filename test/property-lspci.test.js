@@ -1,5 +1,5 @@
 // Property-based tests (fast-check) of the lspci -vv reader (src/capture/lspci.ts parseLspci):
-// generated listings of several device blocks, in the grammar of trace-formats.md 6.1 (header with
+// generated listings of several device blocks, in the grammar of docs/log-formats.md 6.1 (header with
 // or without domain and ids, Region lines of every shape, modern or pre-3.1.3 MSI-X wording, other
 // capabilities around it, CRLF or LF, tabs or spaces), give back exactly the geometry they were
 // generated from; arbitrary text never throws anything but a UserError naming lspci:LINE.

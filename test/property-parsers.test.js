@@ -1,5 +1,5 @@
 // Property-based tests (fast-check) of every capture line parser (src/capture/formats/*.ts): lines
-// generated from the grammars of /work/shared/spec/trace-formats.md (sections 1.3, 3.2-3.4, 4, 5:
+// generated from the grammars of docs/log-formats.md (sections 1.3, 3.2-3.4, 4, 5:
 // prefix variants, column widths, optional parts, random values/addresses/sizes) parse to exactly
 // the generated fields, and arbitrary or mutated lines never throw: they come back IGNORED, LOST,
 // a malformed-reason string, or an access whose fields are in range.
@@ -62,7 +62,7 @@ function parse(spec, lines) {
 const pick = (a, keys) => Object.fromEntries(keys.map((k) => [k, a[k]]));
 const ACCESS_KEYS = ['tsNs', 'guest', 'vcpu', 'addr', 'size', 'write', 'lo', 'hi', 'region'];
 
-// ---- QEMU log backend (trace-formats.md 1.3) -----------------------------------------------------
+// ---- QEMU log backend (docs/log-formats.md 1.3) -----------------------------------------------------
 
 const qemuBody = fc.record({
   write: fc.boolean(),
@@ -117,7 +117,7 @@ test('property: qemu-log lines of every prefix variant parse to exactly the gene
   }), RUNS(400));
 });
 
-// ---- kvm_mmio: ftrace, trace-cmd, perf script (trace-formats.md 3.2-3.4) -------------------------
+// ---- kvm_mmio: ftrace, trace-cmd, perf script (docs/log-formats.md 3.2-3.4) -------------------------
 
 const mmioPayload = fc.record({
   write: fc.boolean(),
@@ -208,7 +208,7 @@ for (const [name, spec, arb, header] of [
   });
 }
 
-// ---- mmiotrace (trace-formats.md 4) --------------------------------------------------------------
+// ---- mmiotrace (docs/log-formats.md 4) --------------------------------------------------------------
 
 const mmiotraceLine = fc.record({
   write: fc.boolean(),
@@ -231,7 +231,7 @@ test('property: mmiotrace R/W records parse to exactly the generated fields', ()
   }), RUNS(300));
 });
 
-// ---- xenalyze --dump-all (trace-formats.md 5) ----------------------------------------------------
+// ---- xenalyze --dump-all (docs/log-formats.md 5) ----------------------------------------------------
 
 const xenalyzeLine = fc.record({
   timed: fc.boolean(),

@@ -146,7 +146,7 @@ test('a table of 2048 entries works end to end: capture, dump, replay --by entry
 
 // ---- bad lines inside a good log, every text format ----------------------------------------------
 
-// Line builders per format (trace-formats.md 1.3, 3.2-3.4, 4, 5), for the 2048-entry device.
+// Line builders per format (docs/log-formats.md 1.3, 3.2-3.4, 4, 5), for the 2048-entry device.
 const FORMATS = {
   'qemu-log': { head: [], line: (i, w, addr, v, s) => `2001@1795667403.${String(i).padStart(6, '0')}:memory_region_ops_${w ? 'write' : 'read'} cpu 1 mr 0x7f78700d4650 addr 0x${addr} value 0x${v} size ${s} name '${parseInt(addr, 16) >= 0xfe008000 ? 'msix-pba' : 'msix-table'}'` },
   'kvm-ftrace': { head: ['# tracer: nop'], line: (i, w, addr, v, s) => `       CPU 1/KVM-2871    [001] d..1. 100.${String(i).padStart(6, '0')}: kvm_mmio: mmio ${w ? 'write' : 'read'} len ${s} gpa 0x${addr} val 0x${v}` },

@@ -1,4 +1,4 @@
-// Each era generator against the rows of spec/linux-guest-patterns.md (A.1, A.2, A.3, A.4, A.5, A.7):
+// Each era generator against the rows of docs/guest-patterns.md (A.1, A.2, A.3, A.4, A.5, A.7):
 // the exact (dir, offset, value) sequence per event, for nvec = 3 vectors on a table of T = 5 entries.
 const { test } = require('node:test');
 const assert = require('node:assert/strict');

@@ -16,9 +16,9 @@ static inline uint8_t d4_read(const struct dev_state *d, const struct access *a)
     uint32_t k = o / 4;
     if (n >= MAX_MSIX_ACC_ENTRIES)
         return FORWARD(MSX_R_CACHE_ENTRY_GE3);
-    if (!acc_valid(d, n, k))
+    if (!test_acc_valid(d, n, k))
         return FORWARD(MSX_R_CACHE_INVALID); /* df9f5676b3 */
-    if (a->size == 8 && k == 0 && !acc_valid(d, n, 1))
+    if (a->size == 8 && k == 0 && !test_acc_valid(d, n, 1))
         return FORWARD(MSX_R_CACHE_INVALID);
     /* qword at o 8: data | guest_masked << 32; the msi_desc exists since the access was accepted. */
     return ABSORB(MSX_R_CACHE_READ);
@@ -36,14 +36,14 @@ static inline uint8_t d4_write(struct msx_ctx *c, struct dev_state *d, const str
     if (o != 12) {
         uint32_t k = o / 4;
         if (n < MAX_MSIX_ACC_ENTRIES) {
-            d->S[n * 3 + k] = a->vlo;
-            d->V |= (uint16_t)(1u << (n * 3 + k));
+            d->msi_ad[MSI_AD(n, k)] = a->vlo;
+            d->acc_valid |= (uint16_t)(1u << MSI_AD(n, k));
             if (a->size == 8 && k == 0) {
-                d->S[n * 3 + 1] = a->vhi;
-                d->V |= (uint16_t)(1u << (n * 3 + 1));
+                d->msi_ad[MSI_AD(n, 1)] = a->vhi;
+                d->acc_valid |= (uint16_t)(1u << MSI_AD(n, 1));
             }
         }
-        d->F[n] = 1;
+        d->table_flags[n] = 1;
         if (a->size != 8 || k == 0)
             return FORWARD(MSX_R_ADDR_WRITE);
         /* qword at o 8: its high dword is vector_ctrl (284ffb4f9b) */
@@ -52,19 +52,19 @@ static inline uint8_t d4_write(struct msx_ctx *c, struct dev_state *d, const str
             address += 4;
     }
     /* D3: exit to the DM only when unmasking and address/data got modified. */
-    if (!(val & 1) && d->F[n]) {
-        d->F[n] = 0;
+    if (!(val & 1) && d->table_flags[n]) {
+        d->table_flags[n] = 0;
         set_unmask_address(c, d, a->vcpu, address);
         if (a->size == 8 && !qword_fixed)
             return FORWARD(MSX_R_QWORD_UNMASK_BUG);
         return FORWARD(MSX_R_UNMASK_DEFERRED);
     }
-    if (!d->bound[n])
+    if (!d->msi_desc[n])
         return FORWARD(MSX_R_NO_MSI_DESC);
-    d->GM[n] = (uint8_t)(val & 1); /* guest_mask_msi_irq(desc, val & 1) */
+    d->guest_masked[n] = (uint8_t)(val & 1); /* guest_mask_msi_irq(desc, val & 1) */
     if (a->size == 8)
         return BOTH(MSX_R_QWORD_MASK_BOTH); /* handled, but only len 4 returns X86EMUL_OKAY */
-    return ABSORB((val & 1) && d->F[n] ? MSX_R_MASK_KEEPS_F : MSX_R_CTRL_WRITE_GM);
+    return ABSORB((val & 1) && d->table_flags[n] ? MSX_R_MASK_KEEPS_F : MSX_R_CTRL_WRITE_GM);
 }
 
 /* D5 (3a6222bd57, 9772c480a7): msixtbl_range, refusing a write ioreq, remembers an unmask of a
@@ -84,8 +84,8 @@ static inline int d5_snoop(struct msx_ctx *c, const struct access *a)
     if ((addr & 15) != 12 || (data & 1))
         return 0;
     struct vcpu_io *io = vcpu_io(c, a->vcpu);
-    io->snoop = addr;
-    io->snoop_set = 1;
+    io->msix_snoop_address = addr;
+    io->snoop_pending = 1;
     return 1;
 }
 

@@ -2,31 +2,32 @@
  * 284ffb4f9b ad28e42bd1 43147e03e8) and xen-4.7 (D4+D5+D6, valid through 4.18): spec 2.D*. The
  * D4 read/write handlers are shared with xen-4.19, which runs them for accepted table accesses. */
 #include "feedloop.h"
+#include "model_c.h"
 #include "model_d4.h"
 
-/* ---- xen-4.4: reads and accept as C' (page rule); vector_ctrl writes per the D1/D2 table ---- */
+/* ---- xen-4.4: reads, accept and address/data writes as C' (model_c.h); vector_ctrl writes per
+ * the D1/D2 table ---- */
 
 uint8_t xen44_write(struct msx_ctx *c, struct dev_state *d, const struct access *a)
 {
-    if (a->size != 4 || (a->addr & 3))
+    if (c_size_refused(a, C_ERA_42))
         return FORWARD(MSX_R_SIZE_GATE);
     uint32_t o = xen_o(a->addr), n = xen_n(d, a->addr);
     if (o != 12) {
-        if (n < MAX_MSIX_ACC_ENTRIES)
-            d->S[n * 3 + o / 4] = a->vlo;
-        d->F[n] = 1;
+        c_snoop(d, n, o, a->vlo);
+        d->table_flags[n] = 1;
         return FORWARD(MSX_R_ADDR_WRITE);
     }
-    if (d->F[n]) {
-        d->F[n] = 0;
+    if (d->table_flags[n]) {
+        d->table_flags[n] = 0;
         if (!(a->vlo & 1)) {
-            /* 74fd0036de: qemu rebinds, then the completion unmasks via the "F clear" row. */
+            /* 74fd0036de: qemu rebinds, then the completion unmasks via the "table_flags clear" row. */
             set_unmask_address(c, d, a->vcpu, a->addr);
             return FORWARD(MSX_R_UNMASK_DEFERRED);
         }
-        return FORWARD(MSX_R_CTRL_AFTER_ADDR); /* masks with F set still go to qemu until D3 */
+        return FORWARD(MSX_R_CTRL_AFTER_ADDR); /* masks with table_flags set still go to qemu until D3 */
     }
-    if (!d->bound[n])
+    if (!d->msi_desc[n])
         return FORWARD(MSX_R_NO_MSI_DESC); /* no msi_desc whose mask_base matches */
     /* Never Xen-masked (6.5): hardware mask bit = val & 1 (a35137373a). */
     return ABSORB(MSX_R_CTRL_WRITE_HW);
@@ -34,24 +35,11 @@ uint8_t xen44_write(struct msx_ctx *c, struct dev_state *d, const struct access 
 
 uint8_t xen44_decide(struct msx_ctx *c, struct dev_state *d, const struct access *a)
 {
-    if (a->kind == K_PBA_OWN)
-        return pba_own_page(a, 1);
-    if (a->kind == K_PBA_NEAR)
-        return FORWARD(MSX_R_PBA_TABLE_PAGE);
-    int r = page_rule_reject(d, a->addr);
-    if (r >= 0)
-        return FORWARD(r);
-    if (a->write)
-        return xen44_write(c, d, a);
-
-    if (a->size != 4 || (a->addr & 3))
-        return FORWARD(MSX_R_SIZE_GATE);
-    uint32_t o = xen_o(a->addr), n = xen_n(d, a->addr);
-    if (o == 12)
-        return ABSORB(MSX_R_CTRL_READ_HW);
-    if (n >= MAX_MSIX_ACC_ENTRIES)
-        return FORWARD(MSX_R_CACHE_ENTRY_GE3);
-    return ABSORB(MSX_R_CACHE_READ); /* no acc_valid before 4.6: zeros are served too */
+    int refused = page_era_refuse(d, a, 1);
+    if (refused >= 0)
+        return (uint8_t)refused;
+    /* Reads as C': no acc_valid before 4.6, so zeros are served too. */
+    return a->write ? xen44_write(c, d, a) : c_read(d, a, C_ERA_42);
 }
 
 /* ---- D4 handlers: model_d4.h (inline here and in model_xen419.c) ---- */

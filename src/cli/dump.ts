@@ -3,10 +3,12 @@ import type { Argv } from 'yargs';
 import { EventBatch } from '../events';
 import { FORMAT_CSV, FORMAT_NDJSON, NativeFormatter } from '../native/format';
 import { TraceReader } from '../tracefile/reader';
-import { Header } from '../tracefile/schema';
+import { headerJson } from '../report/header';
 import { UserError } from '../errors';
+import { jsonVisible } from '../util/escape';
 import { Out } from '../util/out';
 import { isStdin, renameSpool, spoolStdin } from '../util/stdin';
+import { examplesText } from './examples';
 import { declare, VerbOptions } from './options';
 
 /**
@@ -18,35 +20,6 @@ function validate(file: string): void {
   const reader = new TraceReader(file);
   // eslint-disable-next-line @typescript-eslint/no-unused-vars
   for (const _ of reader.batches());
-}
-
-const hex = (v: bigint): string => '0x' + v.toString(16);
-
-export function headerJson(h: Header): object {
-  return {
-    format_version: h.formatVersion,
-    tool_version: h.toolVersion,
-    source: h.sourceFormat,
-    source_files: h.sourceFiles,
-    capture_time_unix_ns: h.captureTimeUnixNs.toString(),
-    trace_start_unix_ns: h.traceStartUnixNs === 0n ? null : h.traceStartUnixNs.toString(),
-    notes: h.notes,
-    devices: h.devices.map((d) => ({
-      index: d.index,
-      bdf: d.bdf || null,
-      vendor: d.vendorId ? hex(BigInt(d.vendorId)) : null,
-      device: d.deviceId ? hex(BigInt(d.deviceId)) : null,
-      name: d.name || null,
-      guest: d.guest,
-      table_gpa: hex(d.tableGpa),
-      table_entries: d.tableEntries,
-      table_bar: d.tableBar,
-      table_offset: hex(d.tableOffset),
-      pba_gpa: d.pbaGpa === null ? null : hex(d.pbaGpa),
-      pba_bar: d.pbaGpa === null ? null : d.pbaBar,
-      pba_offset: d.pbaGpa === null ? null : hex(d.pbaOffset),
-    })),
-  };
 }
 
 export const CSV_COLUMNS = 'ts_ns,guest,vcpu,device,region,offset,size,dir,value';
@@ -88,7 +61,7 @@ function print(file: string, format: 'ndjson' | 'csv', header: boolean, salvage:
     // Without --salvage the file was checked whole before; with it, the header of a damaged file is
     // still printed and the damage noted on stderr.
     if (salvage) for (const _ of reader.batches()); // eslint-disable-line @typescript-eslint/no-unused-vars
-    out.line(JSON.stringify(headerJson(reader.header)));
+    out.line(jsonVisible(JSON.stringify(headerJson(reader.header))));
     out.flush();
     reader.close();
     if (reader.damage) process.stderr.write(`msixtrace: --salvage: ${reader.damage}\n`);
@@ -121,9 +94,11 @@ export const options: VerbOptions = {
 
 export function builder(y: Argv): Argv {
   return declare(y, options)
-    .example('$0 dump traces/qemu-7.2-linux-6.1-e1000e/trace.msixtrace | head -3', 'first events as NDJSON')
-    .example('$0 dump t.msixtrace --format csv > events.csv', 'CSV for pandas or DuckDB')
-    .example('$0 dump t.msixtrace --header | jq .devices', 'device geometry');
+    .epilog(examplesText([
+      ['msixtrace dump trace.msixtrace | head -3', 'the first events as NDJSON'],
+      ['msixtrace dump trace.msixtrace --format csv > events.csv', 'CSV for pandas or DuckDB'],
+      ['msixtrace dump trace.msixtrace --header | jq .devices', 'the device geometry'],
+    ]));
 }
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function handler(argv: any): void {

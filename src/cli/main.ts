@@ -18,8 +18,8 @@ import { STDIN_PATH, STDOUT_PATH } from '../util/stdin';
 // Options naming an output: a lone "-" after them is stdout, anywhere else stdin.
 const OUTPUT_OPTIONS = new Set(['-o', '--output', '--html', '--junit']);
 
-// Help order. Each module is ./<verb> and its `command` starts with the verb.
-const VERBS = ['capture', 'replay', 'report', 'check', 'dump', 'models', 'synth'] as const;
+import { VERBS } from './verbs';
+import { examplesText } from './examples';
 
 type VerbModule = CommandModule & { options: VerbOptions };
 
@@ -66,6 +66,8 @@ export async function main(argv: string[]): Promise<void> {
   // Under `ulimit -f` a write past the limit raises SIGXFSZ, whose default action kills the process
   // with no word; handled, the write fails with EFBIG and the verb says so.
   process.on('SIGXFSZ', () => undefined);
+  // Shell completion asks here for candidates (src/cli/completion.ts); never through yargs.
+  if (argv[0] === '__complete') return guarded(async () => (require('./completion') as typeof import('./completion')).complete(argv.slice(1)));
   const args = argv.map((a, i) => (a === '-' ? (OUTPUT_OPTIONS.has(argv[i - 1]) ? STDOUT_PATH : STDIN_PATH) : a));
   const verb = args[0];
   if ((VERBS as readonly string[]).includes(verb) && process.env.MSIXTRACE_CLI_YARGS !== '1') {
@@ -85,14 +87,17 @@ export async function main(argv: string[]): Promise<void> {
     .demandCommand(1, 'name a verb (see --help)')
     .strict()
     .recommendCommands()
-    .completion('completion', 'print a bash/zsh completion script (msixtrace completion >> ~/.bashrc)')
-    .example('$0 capture trace.log --lspci lspci-vv.txt -o t.msixtrace', 'QEMU log + guest lspci -> trace file')
-    .example('$0 replay t.msixtrace -m all', 'absorbed vs forwarded per model')
-    .example('$0 dump t.msixtrace --format csv', 'events as CSV')
+    .epilog(examplesText([
+      ['msixtrace capture trace-msix.log --lspci lspci-vv.txt -o t.msixtrace', 'a QEMU log and the guest\'s lspci -vv: a trace file'],
+      ['msixtrace replay t.msixtrace --compare xen-4.1,xen-4.19', 'what moving from Xen 4.1 to 4.19 costs this workload'],
+      ['msixtrace dump t.msixtrace --format csv | head -3', 'the events as CSV'],
+    ]))
     .wrap(Math.min(110, process.stdout.columns || 110))
     .fail((msg, err) => {
-      if (err) throw err;
-      fail(`${msg} (see msixtrace --help)`);
+      // yargs' own validation errors (e.g. requiresArg: "Not enough arguments following: m") are the
+      // user's input, not a crash.
+      if (err && err.name !== 'YError') throw err;
+      fail(`${msg ?? err?.message} (see msixtrace --help)`);
     })
     .help()
     .alias('h', 'help')

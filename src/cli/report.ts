@@ -2,7 +2,6 @@
 // absorbed/forwarded per model, a forwarded-per-interval timeline, per-field bars, an entry × field
 // heat map and the device-model CPU estimate.
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import type { Argv } from 'yargs';
 import { ioError, UserError } from '../errors';
@@ -13,7 +12,8 @@ import { isStdout, refuseInputAsOutput, resolveOutput, writeFileAtomic } from '.
 import { parseDuration } from '../util/duration';
 import { Progress } from '../util/out';
 import { isStdin } from '../util/stdin';
-import { expandModels } from './replay';
+import { expandModels } from '../replay/model';
+import { examples } from './examples';
 import { declare, VerbOptions } from './options';
 
 export const command = 'report <trace...>';
@@ -30,9 +30,10 @@ export const options: VerbOptions = {
 };
 
 export function builder(y: Argv): Argv {
-  return declare(y, options)
-    .example('$0 report t.msixtrace --html report.html', 'every model, one page')
-    .example('$0 report a.msixtrace b.msixtrace -m kvm -m xen-4.7 --interval 100ms --html r.html', 'two traces, two models');
+  return examples(declare(y, options), [
+    ['msixtrace report trace.msixtrace --html report.html', 'every model, one page'],
+    ['msixtrace report trace.msixtrace -m kvm,xen-4.7 --interval 1s --html r.html', 'two models, counts over time'],
+  ]);
 }
 
 /** Fails before any work when the output cannot be written where asked, or is one of the traces. */
@@ -43,21 +44,6 @@ function checkTarget(target: string, traces: string[]): void {
   const out = resolveOutput(target);
   if (out.stat?.isDirectory()) throw new UserError(`cannot write ${target}: is a directory; give --html a file name`);
   refuseInputAsOutput(target, traces);
-}
-
-/** The report reads a trace twice (replay, then the heat map), so stdin is spooled to a file first. */
-function spoolStdin(): { file: string; cleanup: () => void } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'msixtrace-report-'));
-  const file = path.join(dir, 'stdin.msixtrace');
-  const cleanup = (): void => fs.rmSync(dir, { recursive: true, force: true });
-  process.on('exit', cleanup);
-  try {
-    fs.writeFileSync(file, fs.readFileSync(0));
-  } catch (e) {
-    cleanup();
-    throw ioError('read', 'stdin', e);
-  }
-  return { file, cleanup };
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -74,17 +60,12 @@ export function handler(argv: any): void {
   const sections: Section[] = [];
   for (const trace of traces) {
     const progress = new Progress(`report ${trace}`);
-    const spool = isStdin(trace) ? spoolStdin() : null;
     try {
-      sections.push(collectSection(spool ? spool.file : trace, spool ? 'stdin' : trace, {
+      // One pass, stdin included: the heat map is counted with the replay.
+      sections.push(collectSection(trace, isStdin(trace) ? 'stdin' : trace, {
         models, start: argv.start as StartState, intervalNs, cost,
       }));
-    } catch (e) {
-      // The reader names the spooled copy; the user gave stdin.
-      if (spool && e instanceof UserError) throw new UserError(e.message.split(spool.file).join('stdin'), e.exitCode);
-      throw e;
     } finally {
-      spool?.cleanup();
       progress.done();
     }
   }

@@ -10,7 +10,17 @@
 // calling thread.
 import { EventBatch } from '../events';
 import { bindOptional } from './library';
-import { WireWriter } from '../tracefile/wire';
+
+/**
+ * Where an encoded batch goes: a growable buffer with a write position (the trace file's WireWriter
+ * is one). Declared here so this layer needs nothing from the trace file layer above it.
+ */
+export interface ByteSink {
+  buf: Buffer;
+  pos: number;
+  /** Makes room for extra more bytes at pos (buf may be replaced). */
+  ensure(extra: number): void;
+}
 
 /** Batches smaller than this are left to the JavaScript encoder unless the library is loaded. */
 export const NATIVE_MIN_EVENTS = 4096;
@@ -25,13 +35,13 @@ export function encodeBound(n: number): number {
 
 /** The hook TraceWriter calls per batch; false: declined, the writer uses the JavaScript reference. */
 export interface EventBatchEncoder {
-  encode(b: EventBatch, w: WireWriter, ndev: number): boolean;
+  encode(b: EventBatch, w: ByteSink, ndev: number): boolean;
   /**
    * Optional: starts encode(b, w, ndev) on another thread and returns true, or returns false (not
    * started: call encode). b and w must stay untouched until finish(), which returns what encode()
    * would have.
    */
-  start?(b: EventBatch, w: WireWriter, ndev: number): boolean;
+  start?(b: EventBatch, w: ByteSink, ndev: number): boolean;
   finish?(): boolean;
   close(): void;
 }
@@ -68,7 +78,7 @@ export class NativeBatchEncoder implements EventBatchEncoder {
     this.ctx = lib.msx_encoder_create();
   }
 
-  encode(b: EventBatch, w: WireWriter, ndev: number): boolean {
+  encode(b: EventBatch, w: ByteSink, ndev: number): boolean {
     if (this.ctx === null) return false;
     const bound = encodeBound(b.n);
     w.ensure(bound);
@@ -78,11 +88,11 @@ export class NativeBatchEncoder implements EventBatchEncoder {
     return true;
   }
 
-  private job: { w: WireWriter; at: number } | null = null;
+  private job: { w: ByteSink; at: number } | null = null;
   // Kept referenced while the thread uses them.
   private jobBatch: EventBatch | null = null;
 
-  start(b: EventBatch, w: WireWriter, ndev: number): boolean {
+  start(b: EventBatch, w: ByteSink, ndev: number): boolean {
     if (this.ctx === null || this.job !== null || MSIXTRACE_NO_THREAD) return false;
     const bound = encodeBound(b.n);
     w.ensure(bound);
@@ -121,7 +131,7 @@ export class AutoBatchEncoder implements EventBatchEncoder {
 
   constructor(private readonly minEvents = NATIVE_MIN_EVENTS) {}
 
-  encode(b: EventBatch, w: WireWriter, ndev: number): boolean {
+  encode(b: EventBatch, w: ByteSink, ndev: number): boolean {
     if (this.native === undefined) {
       if (b.n < this.minEvents && lib === undefined) return false;
       const l = encodeLib();
@@ -130,7 +140,7 @@ export class AutoBatchEncoder implements EventBatchEncoder {
     return this.native !== null && this.native.encode(b, w, ndev);
   }
 
-  start(b: EventBatch, w: WireWriter, ndev: number): boolean {
+  start(b: EventBatch, w: ByteSink, ndev: number): boolean {
     if (this.native === undefined) {
       if (b.n < this.minEvents && lib === undefined) return false;
       const l = encodeLib();

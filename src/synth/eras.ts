@@ -1,5 +1,5 @@
 // One guest-behaviour generator per Linux kernel era: one small function per event type, each
-// written as the row of spec/linux-guest-patterns.md it implements (A.1 enable, A.2 request_irq,
+// written as the row of docs/guest-patterns.md it implements (A.1 enable, A.2 request_irq,
 // A.0/A.3 mask, unmask and the PENDING round, A.4 affinity move, A.5 free_irq, disable, resume;
 // A.7 summarises them). Values come from the MsixTable (reads return what the device holds).
 import { EraId, KernelSpec } from './kernel';

@@ -1,4 +1,4 @@
-// Linux kernel versions and era names -> the guest behaviour era of spec/linux-guest-patterns.md
+// Linux kernel versions and era names -> the guest behaviour era of docs/guest-patterns.md
 // (A.0-A.7), plus the few within-era variants the spec's tables distinguish.
 import { UserError } from '../errors';
 

@@ -1,6 +1,6 @@
 // The device side of one MSI-X table as the guest sees it: every write lands, every read returns
 // what the device holds (the last value written; reset state = all zero, every vector masked).
-// The access helpers use the notation of spec/linux-guest-patterns.md.
+// The access helpers use the notation of docs/guest-patterns.md.
 import { DIR_READ, DIR_WRITE } from '../events';
 
 export interface Msg { lo: number; hi: number; data: number }

@@ -6,6 +6,7 @@ import { EventBatch } from '../events';
 import { ioError, UserError } from '../errors';
 import { FORMAT_VERSION } from '../version';
 import { alignedBuffers, padTo64 } from '../util/aligned';
+import { escapeControls } from '../util/escape';
 import { displayName, isStdin } from '../util/stdin';
 import { GunzipError, GunzipSync } from '../util/gunzip-sync';
 import { BatchDecoder, DecodeError, NativeDecoder } from '../native/decode';
@@ -75,7 +76,7 @@ export class TraceReader {
       throw this.error(firstAt, `corrupt header (${(e as Error).message})`);
     }
     if (header.formatVersion > FORMAT_VERSION) {
-      throw this.error(firstAt, `written in format version ${header.formatVersion} by msixtrace ${header.toolVersion}; this msixtrace reads version ${FORMAT_VERSION}: upgrade msixtrace`);
+      throw this.error(firstAt, `written in format version ${header.formatVersion} by msixtrace ${escapeControls(header.toolVersion)}; this msixtrace reads version ${FORMAT_VERSION}: upgrade msixtrace`);
     }
     if (header.formatVersion < 1) throw this.error(firstAt, 'not a .msixtrace file (no format version in header)');
     this.header = header;
@@ -87,11 +88,10 @@ export class TraceReader {
   }
 
   /**
-   * Hands the native decoding of every following batch to another decoder, e.g. the replay
-   * pipeline, which decodes and feeds the models in one call (only where decoding is native).
+   * Hands the decoding of every following batch to another decoder, e.g. the replay pipeline,
+   * which decodes and feeds the models in one call.
    */
   useDecoder(d: BatchDecoder): void {
-    if (!this.decoder) throw new Error('internal: useDecoder() on a reader that decodes in JS');
     this.decoder = d;
   }
 
@@ -210,8 +210,8 @@ export class TraceReader {
     let events = 0;
     let batches = 0;
     const ndev = this.header.devices.length;
-    const nat = this.decoder;
     for (;;) {
+      const nat = this.decoder;
       try {
         if (!this.nextPacket()) throw this.error(this.pos, `truncated: the file ends after ${batches} complete batches (${events} events) with no footer`);
         if (this.pkKind === PACKET_FOOTER) {

@@ -1,4 +1,4 @@
-// kvm_mmio lines in ftrace text (/sys/kernel/tracing/trace, trace_pipe), trace-formats.md 3.2:
+// kvm_mmio lines in ftrace text (/sys/kernel/tracing/trace, trace_pipe), docs/log-formats.md 3.2:
 //   "%16s-%-7d [(%7d) |(-------) ][%03d] [lat flags ]%5lu.%06lu: kvm_mmio: mmio write len 4 gpa 0x.. val 0x.."
 // Old kernels pad the pid to 5 and have no lat flags; flags are 4 chars, or 5 since ~5.13. comm may hold
 // spaces ("CPU 0/KVM"), so the context is read backwards from the event name, which is unambiguous.
@@ -57,6 +57,7 @@ export function scanFtraceContext(line: string, ev: number, ctx: KvmContext): bo
   if (j === i || j < 0 || line.charCodeAt(j) !== DASH) return false;
   ctx.thread = decimal(line, j + 1, i + 1);
   ctx.guest = tgid >= 0 ? tgid : ctx.thread;
+  ctx.guestIsThread = tgid < 0;
   ctx.vcpu = vcpuFromComm(line, j);
   return true;
 }

@@ -1,4 +1,4 @@
-// kvm_mmio lines in `perf script` output with the default tracepoint fields, trace-formats.md 3.4:
+// kvm_mmio lines in `perf script` output with the default tracepoint fields, docs/log-formats.md 3.4:
 //   "[VM:%5d ][VCPU:%03d ]%16s %7d[/%-7d] [%03d] %12s: kvm:kvm_mmio: mmio write len 4 gpa 0x.. val 0x.."
 // comm, tid (%5d before perf 6.5), or pid/tid with -F pid,tid; time in usec, or %5lu.%09llu with --ns;
 // the event name is right-aligned to the longest one. VM:/VCPU: come only with -F machine_pid,vcpu.
@@ -39,12 +39,14 @@ export function scanPerfContext(line: string, ev: number, ctx: KvmContext): bool
   if (j === i) return false;
   ctx.thread = decimal(line, j + 1, i + 1);
   let pid = ctx.thread;
+  ctx.guestIsThread = true;
   if (j >= 0 && line.charCodeAt(j) === SLASH) {
     const e = j;
     j--;
     while (j >= 0 && isDigit(line.charCodeAt(j))) j--;
     if (j === e - 1) return false;
     pid = decimal(line, j + 1, e);
+    ctx.guestIsThread = false;
   }
   if (j >= 0 && line.charCodeAt(j) !== SP) return false;
   ctx.guest = pid;
@@ -53,6 +55,7 @@ export function scanPerfContext(line: string, ev: number, ctx: KvmContext): bool
     const m = GUEST_PREFIX.exec(line);
     if (m) {
       ctx.guest = Number(m[1]);
+      ctx.guestIsThread = false;
       if (m[2] !== undefined) ctx.vcpu = Number(m[2]);
     }
   }

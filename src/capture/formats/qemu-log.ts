@@ -1,5 +1,5 @@
 // QEMU `log` trace backend (stderr, -D FILE, -d trace:...): memory_region_ops_read/_write lines of
-// every era (trace-formats.md 1.1, 1.3). The prefix before the event name varies by QEMU version
+// every era (docs/log-formats.md 1.1, 1.3). The prefix before the event name varies by QEMU version
 // and may carry junk (mail quoting, the ftrace backend's tracing_mark_write), so the parser anchors
 // on the event name and reads a timestamp out of whatever precedes it.
 import { hexToHalves } from '../../events';

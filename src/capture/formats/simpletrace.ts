@@ -1,4 +1,4 @@
-// QEMU `simple` trace backend binary files, version 4 (trace-formats.md 1.4). Binary records do not
+// QEMU `simple` trace backend binary files, version 4 (docs/log-formats.md 1.4). Binary records do not
 // fit the line interface, so this decoder takes the file's bytes chunk by chunk and hands every
 // memory_region_ops_read/_write record to a callback as a RawAccess.
 import { UserError } from '../../errors';

@@ -1,4 +1,4 @@
-// kvm_mmio lines in `trace-cmd report` output, trace-formats.md 3.3:
+// kvm_mmio lines in `trace-cmd report` output, docs/log-formats.md 3.3:
 //   "%16s-%-5d [%03d] [lat ]%6.1000d: kvm_mmio:             mmio write len 4 gpa 0x.. val 0x.."
 // The context is ftrace's (timestamps in usec, or nsec with --ts-ns style options); the event name is
 // padded to 20 columns, and loss shows as "CPU:%d [%lld EVENTS DROPPED]". The parser is ftrace's.

@@ -1,4 +1,4 @@
-// `xenalyze --dump-all` text, trace-formats.md 5 (tools/xentrace/xenalyze.c, hvm_mmio_assist_process):
+// `xenalyze --dump-all` text, docs/log-formats.md 5 (tools/xentrace/xenalyze.c, hvm_mmio_assist_process):
 //   "]%s mmio_assist %c gpa %llx data %x" / "]%s mmio_assist %c gpa %llx (no data)"
 // where %s is create_dump_header: "%3u.%09u" (or 14 spaces without a time), " " + one char per pCPU
 // (which can be a space), " d%dv%d" (or " d?v?"). Xen's trace record has no access size, and data is the

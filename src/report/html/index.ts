@@ -1,7 +1,7 @@
 // `msixtrace report --html`: one self-contained HTML page (inline CSS, pre-rendered SVG, the data
 // as JSON in a non-executed <script type="application/json">). No script runs and nothing is
 // fetched when the page is opened: a Content-Security-Policy of default-src 'none' makes sure.
-import { headerJson } from '../../cli/dump';
+import { headerJson } from '../header';
 import { modelInfo } from '../../replay/catalog';
 import { TOOL_VERSION } from '../../version';
 import { Section } from './data';
