@@ -242,6 +242,7 @@ export class NativePipeline implements BatchDecoder {
       e.code = code;
       e.errno = rc;
       e.syscall = 'write';
+      if (fd === 1) e.path = 'stdout'; // so the error names what the user redirected
       throw e;
     }
   }
