@@ -3,22 +3,9 @@
 // the JS reference decoder (src/tracefile/batch-codec.ts) when it is not, so capture, dump and the
 // tests of the file format never require the native build; replay needs the library anyway.
 import { EventBatch } from '../events';
-import { bindOptional } from './library';
+import { isNull, NativeLib, nativeIfPresent, pointerBytes, pointerTable as nativePointerTable } from './library';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const ref = require('@2060.io/ref-napi');
-
-interface DecodeLib {
-  msx_decode_scratch_size(): number;
-  msx_decode_batch(buf: Buffer, start: number, end: number, out: Buffer, cap: number, ndev: number, scratch: Buffer,
-    scratchLen: number, info: Buffer): number;
-  msx_crc32(crc: number, buf: Buffer, len: number): number;
-  msx_feed_many(ctxs: Buffer, nctx: number, buf: Buffer, cap: number, n: number, threads: number): number;
-  msx_pipe_create?(ctxs: Buffer, nctx: number, ndev: number, threads: number): Buffer;
-  msx_pipe_submit?(pipe: Buffer, buf: Buffer, start: number, end: number, info: Buffer): number;
-  msx_pipe_finish?(pipe: Buffer): number;
-  msx_pipe_destroy?(pipe: Buffer): void;
-}
+type DecodeLib = NativeLib;
 
 const MESSAGES: Record<number, string> = {
   [-1]: 'field runs past the end of its batch',
@@ -49,22 +36,8 @@ function load(): DecodeLib | null {
   if (lib !== undefined) return lib;
   lib = null;
   if (process.env.MSIXTRACE_JS_DECODE === '1') return lib;
-  // A library without the decoder: the JS decoder takes over; without the pipeline: replay
-  // decodes in JS-driven batches instead.
-  lib = bindOptional<DecodeLib>(() => ({
-    msx_decode_scratch_size: ['uint32', []],
-    msx_decode_batch: ['int32', ['pointer', 'uint32', 'uint32', 'pointer', 'uint32', 'uint32', 'pointer', 'uint32', 'pointer']],
-    msx_crc32: ['uint32', ['uint32', 'pointer', 'uint32']],
-    msx_feed_many: ['int32', ['pointer', 'uint32', 'pointer', 'uint32', 'uint32', 'uint32']],
-  }));
-  if (lib) {
-    Object.assign(lib, bindOptional((ptr) => ({
-      msx_pipe_create: [ptr, ['pointer', 'uint32', 'uint32', 'uint32']],
-      msx_pipe_submit: ['int32', [ptr, 'pointer', 'uint32', 'uint32', 'pointer']],
-      msx_pipe_finish: ['int32', [ptr]],
-      msx_pipe_destroy: ['void', [ptr]],
-    })) ?? {});
-  }
+  // Without the library file the JS decoder takes over.
+  lib = nativeIfPresent();
   return lib;
 }
 
@@ -109,9 +82,7 @@ export function nativeCrc32(buf: Buffer, crc = 0): number | null {
 
 /** A native array of the context pointers, for feedMany (build once per replay). */
 export function pointerTable(ctxs: Buffer[]): Buffer {
-  const table = Buffer.alloc(Math.max(1, ctxs.length) * ref.sizeof.pointer);
-  for (let i = 0; i < ctxs.length; i++) ref.writePointer(table, i * ref.sizeof.pointer, ctxs[i]);
-  return table;
+  return nativePointerTable(ctxs);
 }
 
 /** Feeds one batch to the nctx contexts of `table` on up to `threads` threads: 0, -1 when a feed
@@ -122,7 +93,7 @@ export function feedMany(table: Buffer, nctx: number, batch: EventBatch, threads
   return l.msx_feed_many(table, nctx, batch.buf, batch.cap, batch.n, threads);
 }
 
-export const POINTER_BYTES: number = ref.sizeof.pointer;
+export const POINTER_BYTES: number = pointerBytes();
 
 /** The decoder side of a TraceReader: what the reader calls per EventBatch packet. */
 export interface BatchDecoder {
@@ -144,7 +115,7 @@ export class NativePipeline implements BatchDecoder {
   tsMin = 0;
   tsMax = 0;
 
-  private constructor(private readonly lib: Required<DecodeLib>, pipe: Buffer, private readonly ndev: number) {
+  private constructor(private readonly lib: DecodeLib, pipe: Buffer, private readonly ndev: number) {
     this.pipe = pipe;
   }
 
@@ -152,11 +123,11 @@ export class NativePipeline implements BatchDecoder {
    * has none or refuses them. The contexts must outlive destroy(). */
   static create(ctxs: Buffer[], ndev: number, threads: number): NativePipeline | null {
     const l = load();
-    if (!l || !l.msx_pipe_create || ctxs.length === 0) return null;
+    if (!l || ctxs.length === 0) return null;
     // The pipeline copies the pointers: the table may go once it is created.
     const pipe = l.msx_pipe_create(pointerTable(ctxs), ctxs.length, ndev, Math.max(1, threads));
-    if (ref.isNull(pipe)) return null;
-    return new NativePipeline(l as Required<DecodeLib>, pipe, ndev);
+    if (isNull(pipe)) return null;
+    return new NativePipeline(l as DecodeLib, pipe, ndev);
   }
 
   decode(buf: Buffer, start: number, end: number, out: EventBatch, ndev: number): void {

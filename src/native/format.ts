@@ -2,16 +2,14 @@
 // formatter in src/cli/dump.ts stays the reference (and the fallback without the library, or with
 // MSIXTRACE_JS_FORMAT=1); test/cli-dump-format.test.js compares the two byte for byte.
 import { EventBatch } from '../events';
-import { bindOptional } from './library';
+import { NativeLib, nativeIfPresent } from './library';
 
 export const FORMAT_NDJSON = 0;
 export const FORMAT_CSV = 1;
 /** MSX_FORMAT_EVENT_BOUND in native/format.h. */
 const EVENT_BOUND = 256;
 
-interface FormatLib {
-  msx_format_events(batch: Buffer, cap: number, n: number, format: number, out: Buffer, outCap: number): number;
-}
+type FormatLib = Pick<NativeLib, 'msx_format_events'>;
 
 let lib: FormatLib | null | undefined;
 
@@ -19,7 +17,7 @@ function load(): FormatLib | null {
   if (lib !== undefined) return lib;
   lib = null;
   if (process.env.MSIXTRACE_JS_FORMAT === '1') return lib;
-  lib = bindOptional<FormatLib>(() => ({ msx_format_events: ['int32', ['pointer', 'uint32', 'uint32', 'int32', 'pointer', 'uint32']] }));
+  lib = nativeIfPresent();
   return lib;
 }
 
