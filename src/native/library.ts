@@ -31,6 +31,7 @@ export interface NativeLib {
   msx_decode_batch(buf: Buffer, start: number, end: number, out: Buffer, cap: number, ndev: number, scratch: Buffer,
     scratchLen: number, info: Buffer): number;
   msx_crc32(crc: number, buf: Buffer, len: number): number;
+  msx_crc32_tables(crc: number, buf: Buffer, len: number): number;
   msx_feed_many(ctxs: Buffer, nctx: number, buf: Buffer, cap: number, n: number, threads: number): number;
   // replay pipeline (native/replay/pipeline.h)
   msx_pipe_create(ctxs: Buffer, nctx: number, ndev: number, threads: number): NativePointer;
@@ -68,6 +69,7 @@ const SIGNATURES: { [K in keyof NativeLib]: Signature } = {
   msx_decode_scratch_size: ['uint32', []],
   msx_decode_batch: ['int32', ['pointer', 'uint32', 'uint32', 'pointer', 'uint32', 'uint32', 'pointer', 'uint32', 'pointer']],
   msx_crc32: ['uint32', ['uint32', 'pointer', 'uint32']],
+  msx_crc32_tables: ['uint32', ['uint32', 'pointer', 'uint32']],
   msx_feed_many: ['int32', ['pointer', 'uint32', 'pointer', 'uint32', 'uint32', 'uint32']],
   msx_pipe_create: ['ctx', ['pointer', 'uint32', 'uint32', 'uint32']],
   msx_pipe_submit: ['int32', ['ctx', 'pointer', 'uint32', 'uint32', 'pointer']],
