@@ -53,10 +53,11 @@ async function guarded(run: () => Promise<unknown>): Promise<void> {
   }
 }
 
-export async function main(argv: string[]): Promise<void> {
+/** viaYargs: read even a plain line through yargs (the tests compare both readings end to end). */
+export async function main(argv: string[], { viaYargs = false }: { viaYargs?: boolean } = {}): Promise<void> {
   const args = argv.map((a) => (a === '-' ? STDIN_PATH : a));
   const verb = args[0];
-  if ((VERBS as readonly string[]).includes(verb) && process.env.MSIXTRACE_CLI_YARGS !== '1') {
+  if ((VERBS as readonly string[]).includes(verb) && !viaYargs) {
     const mod = load(verb);
     const direct = parseDirect(args, verb, mod.options);
     if (direct) return guarded(async () => mod.handler(direct as never));
