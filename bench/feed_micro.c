@@ -107,7 +107,7 @@ int main(int argc, char **argv)
     for (uint32_t k = 0; k < npk; k++) {
         struct msx_dict *dc;
         uint32_t nk;
-        if (msx_decode_keys(file, pk_start[k], pk_end[k], ndev, scratch, msx_decode_scratch_size(), info, keys, &dc, &nk) < 0)
+        if (msx_decode_keys(file, pk_start[k], pk_end[k], ndev, scratch, msx_decode_scratch_size(), info, keys, &dc, &nk, NULL) < 0)
             return 1;
     }
     double t_keys = now() - t0;

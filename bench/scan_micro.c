@@ -60,8 +60,11 @@ int main(int argc, char **argv) {
     double epoch = strtod(argv[2], NULL);
     int runs = atoi(argv[3]);
     uint32_t nranges = (uint32_t)(argc - 4) / 4;
-    double *ranges = calloc(4 * nranges, sizeof *ranges);
-    for (uint32_t i = 0; i < 4 * nranges; i++) ranges[i] = (double)strtoull(argv[4 + i], NULL, 0);
+    double *ranges = calloc(MSX_RANGE_FIELDS * nranges, sizeof *ranges);
+    for (uint32_t r = 0; r < nranges; r++) {
+        for (uint32_t k = 0; k < 4; k++) ranges[MSX_RANGE_FIELDS * r + k] = (double)strtoull(argv[4 + 4 * r + k], NULL, 0);
+        ranges[MSX_RANGE_FIELDS * r + 4] = ranges[MSX_RANGE_FIELDS * r]; /* base: the start */
+    }
     double *counts = calloc(2 * nranges, sizeof *counts);
     uint8_t *batch = malloc((size_t)EVENT_BYTES * BATCH_LIMIT);
     uint8_t *chunk = malloc(CHUNK);

@@ -83,7 +83,7 @@ typedef struct {
     uint32_t limit, n0;
     double epoch, shift;
     int32_t guest;
-    double ranges[4 * MAX_RANGES];
+    double ranges[MSX_RANGE_FIELDS * MAX_RANGES];
     uint32_t nranges;
 } params;
 
@@ -101,8 +101,8 @@ static void fail(const char *fmt, ...) {
                 cur->limit, cur->n0, cur->epoch, cur->shift, cur->guest, msx_fuzz_no_avx2 ? "off" : "on");
         for (uint32_t r = 0; r < cur->nranges; r++)
             fprintf(stderr, "  range %u: [0x%llx, 0x%llx) device %.0f region %.0f\n", r,
-                    (unsigned long long)cur->ranges[4 * r], (unsigned long long)cur->ranges[4 * r + 1],
-                    cur->ranges[4 * r + 2], cur->ranges[4 * r + 3]);
+                    (unsigned long long)cur->ranges[MSX_RANGE_FIELDS * r], (unsigned long long)cur->ranges[MSX_RANGE_FIELDS * r + 1],
+                    cur->ranges[MSX_RANGE_FIELDS * r + 2], cur->ranges[MSX_RANGE_FIELDS * r + 3]);
     }
     abort();
 }
@@ -172,7 +172,7 @@ static uint32_t io_int(double v, double lo, double hi, const char *what) {
 
 static int find_range(const params *P, const event *e) {
     for (uint32_t r = 0; r < P->nranges; r++)
-        if (P->ranges[4 * r + 2] == e->dev && P->ranges[4 * r + 3] == e->region) return (int)r;
+        if (P->ranges[MSX_RANGE_FIELDS * r + 2] == e->dev && P->ranges[MSX_RANGE_FIELDS * r + 3] == e->region) return (int)r;
     return -1;
 }
 
@@ -183,7 +183,7 @@ static void check_event(const params *P, const event *e, int32_t guest, int *ran
         print_event("event", e);
         fail("kept event names no range (device %u region %u)", e->dev, e->region);
     }
-    if ((double)e->off >= P->ranges[4 * r + 1] - P->ranges[4 * r]) {
+    if ((double)e->off >= P->ranges[MSX_RANGE_FIELDS * r + 1] - P->ranges[MSX_RANGE_FIELDS * r]) {
         print_event("event", e);
         fail("kept event's offset %u is past range %d", e->off, r);
     }
@@ -452,10 +452,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     for (uint32_t r = 0; r < P.nranges; r++) {
         const uint8_t *g = data + 24 + 8 * r;
         uint64_t start = at + le(g, 4), end = start + le(g + 4, 2) + 1; /* < 2^53 */
-        P.ranges[4 * r] = (double)start;
-        P.ranges[4 * r + 1] = (double)end;
-        P.ranges[4 * r + 2] = (double)((g[6] & ~3u) | r);
-        P.ranges[4 * r + 3] = g[7] & 1;
+        P.ranges[MSX_RANGE_FIELDS * r] = (double)start;
+        P.ranges[MSX_RANGE_FIELDS * r + 1] = (double)end;
+        P.ranges[MSX_RANGE_FIELDS * r + 2] = (double)((g[6] & ~3u) | r);
+        P.ranges[MSX_RANGE_FIELDS * r + 3] = g[7] & 1;
+        P.ranges[MSX_RANGE_FIELDS * r + 4] = (double)start;
         at = end;
     }
     const unsigned from_line = (P.flags >> 2) & 3u;

@@ -19,7 +19,8 @@ function walk(rel, out) {
   }
   return out;
 }
-const files = walk('native', []);
+// native/capture/tracedat links libtracecmd and is a library of its own (scripts/tracedat-build.js).
+const files = walk('native', []).filter((f) => !f.startsWith('native/capture/tracedat/'));
 const dirs = [...new Set(files.filter((f) => f.endsWith('.h')).map((f) => path.posix.dirname(f)))];
 const what = process.argv[2];
 if (what === 'sources') console.log(files.filter((f) => f.endsWith('.c')).join(' '));

@@ -39,7 +39,7 @@ function start(out, args = []) {
 
 // The writer's temporary file appears beside the output at the first kept access: from then on
 // the capture has read those lines and its Ctrl-C handler is in place.
-const tmpFileOf = (out) => () => fs.readdirSync(path.dirname(out)).some((f) => f.startsWith(`.${path.basename(out)}.`) && f.endsWith('.tmp'));
+const tmpFileOf = (out) => () => fs.readdirSync(path.dirname(out)).some((f) => f.startsWith('.msx-') && f.endsWith('.tmp'));
 
 test('SIGINT on a live pipe: exit 0, a valid trace with the lines so far, footer interrupted=true', async (t) => {
   const out = path.join(tmp, 'live.msixtrace');

@@ -119,7 +119,7 @@ test('typed values: numbers become numbers, strings stay strings, defaults fill 
   assert.equal(d.setup, undefined); // absent, not false: --no-setup has its own meaning
   const r = parseDirect(['replay', '123'], 'replay', verbModule('replay').options);
   assert.deepEqual(r.trace, ['123']);
-  assert.deepEqual(r.model, ['all']);
+  assert.equal(r.model, undefined); // every model: -m without a value is refused, not taken as all
 });
 
 test('the direct path and yargs give the same result end to end', () => {

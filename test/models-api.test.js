@@ -34,7 +34,12 @@ test('msx_create validates model, start, ndev and entries 1..2048', () => {
   assert.equal(ok(0, 0, cfg(2049), 1), false);
   assert.equal(ok(9, 0, cfg(5), 1), false);
   assert.equal(ok(-1, 0, cfg(5), 1), false);
-  assert.equal(ok(0, 2, cfg(5), 1), false);
+  assert.equal(ok(0, 3, cfg(5), 1), false);
+  // 2: each device record carries its own start (replay --start auto), which must be cold or warm
+  assert.equal(ok(0, 2, cfg(5), 1), true);
+  const perDevice = (start) => { const b = cfg(5); b.writeUInt32LE(start, 24); return b; };
+  assert.equal(ok(6, 2, perDevice(1), 1), true);
+  assert.equal(ok(6, 2, perDevice(2), 1), false);
   assert.equal(ok(0, 0, cfg(5), 0), false);
   assert.throws(() => new ModelRun('xen-4.1', 'cold', [{ tableGpa: 0n, pbaGpa: null, entries: 4096 }]));
   assert.equal(DEVICE_CFG_BYTES, 32);

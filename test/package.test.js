@@ -19,7 +19,7 @@ test('npm pack ships the build inputs, the built code and the docs, and nothing 
   const files = JSON.parse(r.stdout)[0].files.map((f) => f.path);
   for (const need of ['package.json', 'README.md', 'binding.gyp', 'bin/msixtrace', 'bin/msixtrace.js', 'dist/index.js',
     'dist/index.d.ts', 'dist/cli/main.js', 'generated/msixtrace.js', 'generated/msixtrace.d.ts', 'proto/msixtrace.proto',
-    'scripts/native-files.js', 'scripts/build-proto.js', 'native/common/abi.c', 'native/replay/state.h', 'docs/models.md',
+    'scripts/native-files.js', 'scripts/build-proto.js', 'scripts/tracedat-build.js', 'native/common/abi.c', 'native/capture/tracedat/tracedat.c', 'native/replay/state.h', 'docs/models.md',
     'docs/guest-patterns.md', 'docs/log-formats.md']) {
     assert.ok(files.includes(need), `${need} is shipped`);
   }

@@ -54,10 +54,10 @@ test('replay --format ndjson prints one result per line; csv one row per model x
   assert.deepEqual(lines.map((l) => l.model), ['forward-all', 'xen-vpci']);
   r = run(['replay', trace, '-m', 'kvm', '--format', 'csv']);
   const rows = r.out.trim().split('\n');
-  assert.equal(rows[0], 'trace,model,start,field,dir,absorbed,forwarded,both');
+  assert.equal(rows[0], 'trace,model,asked,releases,start,partial,field,dir,absorbed,forwarded,both');
   assert.equal(rows.length, 1 + 6 * 2);
-  assert.ok(rows.includes(`${trace},forward-all,cold,pba,read,0,1,0`));
-  assert.ok(rows.includes(`${trace},forward-all,cold,vector_ctrl,write,0,1,0`));
+  assert.ok(rows.includes(`${trace},forward-all,kvm,"Xen ≤3.3, KVM",cold,,pba,read,0,1,0`));
+  assert.ok(rows.includes(`${trace},forward-all,kvm,"Xen ≤3.3, KVM",cold,,vector_ctrl,write,0,1,0`));
 });
 
 test('replay --by entry, guest and vcpu group the counts', () => {
@@ -73,9 +73,9 @@ test('replay --interval buckets absorbed/forwarded over time, zeros included', (
   const iv = JSON.parse(r.out).results[0].intervals;
   assert.equal(iv.interval_ns, 1e9);
   assert.deepEqual(iv.buckets, [
-    { start_ns: 0, absorbed: 0, forwarded: 2 },
-    { start_ns: 1e9, absorbed: 0, forwarded: 2 },
-    { start_ns: 2e9, absorbed: 0, forwarded: 1 },
+    { start_ns: 0, absorbed: 0, forwarded: 2, covered_ns: 1e9, partial: false },
+    { start_ns: 1e9, absorbed: 0, forwarded: 2, covered_ns: 1e9, partial: false },
+    { start_ns: 2e9, absorbed: 0, forwarded: 1, covered_ns: 0.5e9 + 1, partial: true },
   ]);
 });
 

@@ -1,5 +1,6 @@
-// --by entry|guest|vcpu and --interval (src/replay/groups.ts: dense ids per batch, typed-array
-// tallies) against a plain reference built here from the per-event decisions that --explain sees:
+// --by entry|guest|vcpu and --interval (native/replay/pipeline.c: group and bucket ids per batch,
+// tallied natively per model) against a plain reference built here from per-event decisions
+// (test/helpers/decisions.js: the column feed, not the pipeline):
 // string keys, one Map, the README's counting rules (anything not absorbed is forwarded; a write
 // both absorbed and forwarded also counts in `both`). The random trace has what the fast paths
 // treat specially: entries past the direct tables, PBA accesses, negative and huge vCPUs and
@@ -13,6 +14,7 @@ const { replayTrace } = require('../dist/replay/engine.js');
 const { modelNames } = require('../dist/replay/model.js');
 const { TraceWriter } = require('../dist/tracefile/writer.js');
 const { device } = require('../dist/tracefile/schema.js');
+const { eachDecision } = require('./helpers/decisions');
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'msx-groups-'));
 process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -60,9 +62,7 @@ function referenceKey(by, b, i) {
 function reference(file, models, by, intervalNs) {
   const groups = new Map(models.map((m) => [m, new Map()]));
   const buckets = new Map(models.map((m) => [m, new Map()]));
-  replayTrace(file, {
-    models, start: 'cold',
-    explain: (model, b, i, d) => {
+  eachDecision(file, models, 'cold', (model, b, i, d) => {
       const outcome = d & 3;
       const g = groups.get(model);
       const key = referenceKey(by, b, i);
@@ -77,7 +77,6 @@ function reference(file, models, by, intervalNs) {
       const start = Math.floor(b.ts[i] / intervalNs) * intervalNs;
       if (!bk.has(start)) bk.set(start, { start_ns: start, absorbed: 0, forwarded: 0 });
       bk.get(start)[outcome === 0 ? 'absorbed' : 'forwarded']++;
-    },
   });
   return { groups, buckets };
 }

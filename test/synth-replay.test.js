@@ -33,26 +33,24 @@ test('xen-2010: xen-3.4 forwards every R0, xen-4.1 absorbs every R0 after regist
   const r0 = { 'xen-3.4': { fwd: 0, abs: 0 }, 'xen-4.1': { fwd: 0, abs: 0, early: 0 } };
   const registered = new Set(); // devices whose table xen-4.1 has registered (first forwarded unmask)
   const otherForwardedReads = [];
-  const res = replayTrace(file, {
-    models: ['xen-3.4', 'xen-4.1'],
-    start: 'cold',
-    explain: (model, b, i, d) => {
-      const outcome = d & 3;
-      const dev = b.device[i];
-      const isR0 = b.dir[i] === 0 && b.region[i] === 0 && b.offset[i] === 0;
-      if (model === 'xen-3.4') {
-        if (isR0) r0[model][outcome === 0 ? 'abs' : 'fwd']++;
-        return;
-      }
-      if (isR0) {
-        if (!registered.has(dev)) r0[model].early++;
-        else r0[model][outcome === 0 ? 'abs' : 'fwd']++;
-      } else if (b.dir[i] === 0 && outcome !== 0 && registered.has(dev)) {
-        otherForwardedReads.push(b.offset[i]);
-      }
-      // qemu binds (and registers the table) on a forwarded unmask of an entry whose message it has seen.
-      if (b.dir[i] === 1 && b.offset[i] % 16 === 12 && (b.valueLo[i] & 1) === 0 && outcome !== 0) registered.add(dev);
-    },
+  const { eachDecision } = require('./helpers/decisions');
+  const res = replayTrace(file, { models: ['xen-3.4', 'xen-4.1'], start: 'cold' });
+  eachDecision(file, ['xen-3.4', 'xen-4.1'], 'cold', (model, b, i, d) => {
+    const outcome = d & 3;
+    const dev = b.device[i];
+    const isR0 = b.dir[i] === 0 && b.region[i] === 0 && b.offset[i] === 0;
+    if (model === 'xen-3.4') {
+      if (isR0) r0[model][outcome === 0 ? 'abs' : 'fwd']++;
+      return;
+    }
+    if (isR0) {
+      if (!registered.has(dev)) r0[model].early++;
+      else r0[model][outcome === 0 ? 'abs' : 'fwd']++;
+    } else if (b.dir[i] === 0 && outcome !== 0 && registered.has(dev)) {
+      otherForwardedReads.push(b.offset[i]);
+    }
+    // qemu binds (and registers the table) on a forwarded unmask of an entry whose message it has seen.
+    if (b.dir[i] === 1 && b.offset[i] % 16 === 12 && (b.valueLo[i] & 1) === 0 && outcome !== 0) registered.add(dev);
   });
   const [x34, x41] = res.results;
   assert.equal(registered.size, 24, 'every guest registered its table');

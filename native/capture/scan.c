@@ -515,7 +515,7 @@ static int32_t classify(const double *ranges, uint32_t nranges, double addr) {
     int32_t lo = 0, hi = (int32_t)nranges - 1;
     while (lo <= hi) {
         int32_t mid = (lo + hi) >> 1;
-        const double *m = ranges + 4 * mid;
+        const double *m = ranges + MSX_RANGE_FIELDS * mid;
         if (addr < m[0]) hi = mid - 1;
         else if (addr >= m[1]) lo = mid + 1;
         else return mid;
@@ -594,17 +594,22 @@ int32_t msx_scan_qemu(const uint8_t *buf, uint32_t from, uint32_t to, double *io
         }
         /* addr < 2^53: exact as a signed conversion, which is one instruction */
         int32_t r = classify(ranges, nranges, (double)(int64_t)a.addr);
-        if (r < 0 || (uint8_t)ranges[4 * r + 3] != a.region) {
+        if (r < 0 || (uint8_t)ranges[MSX_RANGE_FIELDS * r + 3] != a.region) {
             rc = MSX_SCAN_PUNT;
             break;
         }
-        const double *rg = ranges + 4 * r;
+        const double *rg = ranges + MSX_RANGE_FIELDS * r;
         double ts = a.ts_ns + shift;
+        /* more than 2^53 ns from the trace start: the JS path reports the line as malformed */
+        if (!(fabs(ts) <= 9007199254740992.0)) {
+            rc = MSX_SCAN_PUNT;
+            break;
+        }
         last_ts = ts;
         c_ts[n] = ts;
         c_lo[n] = (uint32_t)a.value;
         c_hi[n] = (uint32_t)(a.value >> 32);
-        c_off[n] = (uint32_t)(a.addr - (uint64_t)rg[0]);
+        c_off[n] = (uint32_t)(a.addr - (uint64_t)rg[4]);
         c_guest[n] = guest;
         c_vcpu[n] = a.cpu;
         c_dev[n] = (uint16_t)rg[2];

@@ -26,6 +26,9 @@
 #define MSX_IO_KEPT 8     /* out: events written */
 #define MSX_IO_SLOTS 16
 
+/* Doubles per range record (src/capture/geometry.ts RANGE_FIELDS). */
+#define MSX_RANGE_FIELDS 5
+
 /* Return values of msx_scan_qemu. */
 #define MSX_SCAN_END 0   /* every line in [from, to) consumed */
 #define MSX_SCAN_FULL 1  /* the batch holds `limit` events; flush it and call again from pos */
@@ -37,8 +40,9 @@
 /* Scans the complete lines in buf[from, to) (to is just past a newline) of a QEMU log that names
  * regions (the parser's needle is "msix"): lines without "msix" are only counted; lines with it
  * are parsed and, when they are plain MSI-X table/PBA accesses with a tid@sec.usec timestamp that
- * fall inside a range, written to the batch. ranges[] holds nranges records of 4 doubles
- * (start, end exclusive, device, region), sorted by start and disjoint; counts[r * 2 + dir] counts
+ * fall inside a range, written to the batch. ranges[] holds nranges records of MSX_RANGE_FIELDS
+ * doubles (start, end exclusive, device, region, base: the address of the region's offset 0, which
+ * is start except for a PBA cut by its own table), sorted by start and disjoint; counts[r * 2 + dir] counts
  * the events kept per range and direction. */
 MSX_SCAN_API int32_t msx_scan_qemu(const uint8_t *buf, uint32_t from, uint32_t to, double *io,
                                    const double *ranges, uint32_t nranges, uint8_t *batch, uint32_t cap,

@@ -52,7 +52,8 @@ typedef struct msx_device_cfg {
     uint64_t pba_gpa;     /* guest-physical address of the PBA (valid when has_pba) */
     uint32_t entries;     /* table entries (1..2048) */
     uint32_t has_pba;     /* 0 or 1 */
-    uint32_t reserved[2];
+    uint32_t start;       /* MSX_START_COLD/WARM of this device, read when msx_create's start is MSX_START_PER_DEVICE */
+    uint32_t reserved;
 } msx_device_cfg;
 
 /* ---- Decisions ----------------------------------------------------------------------------------
@@ -84,6 +85,8 @@ enum msx_field { MSX_F_ADDR_LO, MSX_F_ADDR_HI, MSX_F_DATA, MSX_F_VECTOR_CTRL, MS
 /* ---- Model contexts ------------------------------------------------------------------------------ */
 #define MSX_START_COLD 0
 #define MSX_START_WARM 1
+/* Each device's own start (msx_device_cfg.start): a trace can begin mid-run for some devices only. */
+#define MSX_START_PER_DEVICE 2
 /* options bits */
 #define MSX_OPT_XEN34_MOD_QUIRK 1 /* xen-3.4: the 3.4.0 '%' entry-index quirk (spec 2.B) */
 

@@ -68,7 +68,7 @@ static inline uint32_t msx_field_of_o(uint32_t o)
 
 #define MSX_FEED_KEYS(fname, DECIDE)                                                              \
     __attribute__((flatten)) void fname(struct msx_ctx *c, const struct access *acc, const uint16_t *keys,     \
-                                        uint32_t n, uint32_t *tally)                                        \
+                                        uint32_t n, uint32_t *tally, uint8_t *decisions)                    \
     {                                                                                                       \
         struct dev_state *const devs = c->devs;                                                             \
         const int has_qemu = c->m->has_qemu;                                                                \
@@ -81,6 +81,8 @@ static inline uint32_t msx_field_of_o(uint32_t o)
                 qemu_forwarded(c, d, a);                                                                    \
                 ioreq_complete(c, a->vcpu);                                                                 \
             }                                                                                               \
+            if (decisions)                                                                                  \
+                decisions[i] = dec;                                                                         \
         }                                                                                                   \
     }
 

@@ -26,7 +26,8 @@ uint8_t xen419_write(struct msx_ctx *c, struct dev_state *d, const struct access
 
 /* The column and key-table feeds of each model (feedloop.h). */
 #define MSX_FEED_KEYS_DECL(fname) \
-    void fname(struct msx_ctx *c, const struct access *acc, const uint16_t *keys, uint32_t n, uint32_t *tally);
+    void fname(struct msx_ctx *c, const struct access *acc, const uint16_t *keys, uint32_t n, uint32_t *tally, \
+               uint8_t *decisions);
 #define MSX_FEED_COLS_DECL(fname) \
     uint32_t fname(struct msx_ctx *c, const msx_batch *b, uint32_t n, uint8_t *decisions, uint32_t *tally);
 MSX_FEED_COLS_DECL(forward_all_feed_cols)

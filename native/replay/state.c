@@ -95,11 +95,13 @@ MSX_API void msx_destroy(msx_ctx *ctx)
 MSX_API msx_ctx *msx_create(int32_t model, int32_t start, const msx_device_cfg *devs, uint32_t ndev,
                             uint32_t options)
 {
-    if (model < 0 || model >= msx_nmodels || (start != MSX_START_COLD && start != MSX_START_WARM) || !devs ||
+    if (model < 0 || model >= msx_nmodels || (start != MSX_START_COLD && start != MSX_START_WARM && start != MSX_START_PER_DEVICE) || !devs ||
         ndev < 1 || ndev > 65536)
         return NULL;
     for (uint32_t i = 0; i < ndev; i++) {
         if (devs[i].entries < 1 || devs[i].entries > MSX_MAX_ENTRIES)
+            return NULL;
+        if (start == MSX_START_PER_DEVICE && devs[i].start != MSX_START_COLD && devs[i].start != MSX_START_WARM)
             return NULL;
         /* PCI puts the table at an 8-aligned BAR offset (the low 3 bits are the BIR), and no table
          * wraps past 2^64: refusing both keeps every entry and page index inside its array. */
@@ -140,7 +142,7 @@ MSX_API msx_ctx *msx_create(int32_t model, int32_t start, const msx_device_cfg *
         }
         d->gtable = d->table_gpa;
         d->table_len = d->entries * 16;
-        if (start == MSX_START_WARM) {
+        if ((start == MSX_START_PER_DEVICE ? (int32_t)cfg.start : start) == MSX_START_WARM) {
             /* 6.10: registered, every entry bound (guest-unmasked), table_flags/msi_ad/acc_valid clear, qemu not updated. */
             dev_register(d);
             for (uint32_t n = 0; n < d->entries; n++) {

@@ -1,7 +1,6 @@
 /* Native EventBatch decoder: the reader's hot path (src/native/decode.ts). The encoding is
  * documented in proto/msixtrace.proto; src/tracefile/batch-codec.ts holds the reference decoder
- * and the tests cross-check the two on random batches. Also a parallel multi-model feed. */
-#include <pthread.h>
+ * and the tests cross-check the two on random batches. */
 #include <string.h>
 #include "crc32.h"
 #include "decode.h"
@@ -236,7 +235,7 @@ MSX_API uint32_t msx_decode_scratch_size(void)
  * run the same checks in the same order, so they fail alike, at the same byte. */
 static int32_t decode_core(const uint8_t *buf, uint32_t start, uint32_t end, uint8_t *out, uint32_t cap,
                            uint32_t ndev, uint8_t *scratch, uint32_t scratch_len, double *info, uint16_t *keyout,
-                           struct msx_dict **dict_out, uint32_t *nkeys)
+                           struct msx_dict **dict_out, uint32_t *nkeys, double *ts_keys)
 {
     const uint8_t *p = buf + start, *e = buf + end, *m0 = p;
     const uint8_t *cs[NCOLS] = { 0 }, *ce[NCOLS] = { 0 };
@@ -413,8 +412,8 @@ static int32_t decode_core(const uint8_t *buf, uint32_t start, uint32_t end, uin
         *nkeys = d;
 
     /* ---- events ---- */
-    uint8_t *o = keyout ? NULL : out; /* keys mode: no columns; ts below is checked, not stored */
-    double *ts = NULL;
+    uint8_t *o = keyout ? NULL : out; /* keys mode: no columns; ts is checked, and stored in ts_keys if given */
+    double *ts = keyout ? ts_keys : NULL;
     uint32_t *vlo = NULL, *vhi = NULL, *off = NULL;
     int32_t *guest = NULL, *vcpu = NULL;
     uint16_t *dev = NULL;
@@ -487,61 +486,12 @@ static int32_t decode_core(const uint8_t *buf, uint32_t start, uint32_t end, uin
 MSX_API int32_t msx_decode_batch(const uint8_t *buf, uint32_t start, uint32_t end, uint8_t *out, uint32_t cap,
                                  uint32_t ndev, uint8_t *scratch, uint32_t scratch_len, double *info)
 {
-    return decode_core(buf, start, end, out, cap, ndev, scratch, scratch_len, info, NULL, NULL, NULL);
+    return decode_core(buf, start, end, out, cap, ndev, scratch, scratch_len, info, NULL, NULL, NULL, NULL);
 }
 
 int32_t msx_decode_keys(const uint8_t *buf, uint32_t start, uint32_t end, uint32_t ndev, uint8_t *scratch,
-                        uint32_t scratch_len, double *info, uint16_t *keys, struct msx_dict **dict, uint32_t *nkeys)
+                        uint32_t scratch_len, double *info, uint16_t *keys, struct msx_dict **dict, uint32_t *nkeys,
+                        double *ts)
 {
-    return decode_core(buf, start, end, NULL, MAXB, ndev, scratch, scratch_len, info, keys, dict, nkeys);
-}
-
-/* ---- parallel feed ------------------------------------------------------------------------------ */
-struct feed_job {
-    msx_ctx *const *ctxs;
-    uint32_t first, step, nctx;
-    const uint8_t *buf;
-    uint32_t cap, n;
-    int32_t rc;
-};
-
-static void *feed_run(void *arg)
-{
-    struct feed_job *j = arg;
-    j->rc = 0;
-    for (uint32_t i = j->first; i < j->nctx; i += j->step)
-        if (msx_feed(j->ctxs[i], j->buf, j->cap, j->n, NULL) != 0)
-            j->rc = -1;
-    return NULL;
-}
-
-#define MAX_THREADS 16
-
-MSX_API int32_t msx_feed_many(msx_ctx *const *ctxs, uint32_t nctx, const uint8_t *buf, uint32_t cap, uint32_t n,
-                              uint32_t threads)
-{
-    struct feed_job jobs[MAX_THREADS];
-    pthread_t tid[MAX_THREADS];
-    int started[MAX_THREADS] = { 0 };
-    if (threads < 1)
-        threads = 1;
-    if (threads > MAX_THREADS)
-        threads = MAX_THREADS;
-    if (threads > nctx)
-        threads = nctx;
-    for (uint32_t t = 0; t < threads; t++)
-        jobs[t] = (struct feed_job){ ctxs, t, threads, nctx, buf, cap, n, 0 };
-    for (uint32_t t = 1; t < threads; t++)
-        started[t] = pthread_create(&tid[t], NULL, feed_run, &jobs[t]) == 0;
-    for (uint32_t t = 0; t < threads; t++)
-        if (!started[t] || t == 0)
-            feed_run(&jobs[t]);
-    int32_t rc = 0;
-    for (uint32_t t = 0; t < threads; t++) {
-        if (t > 0 && started[t])
-            pthread_join(tid[t], NULL);
-        if (jobs[t].rc)
-            rc = -1;
-    }
-    return rc;
+    return decode_core(buf, start, end, NULL, MAXB, ndev, scratch, scratch_len, info, keys, dict, nkeys, ts);
 }

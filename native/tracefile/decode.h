@@ -1,4 +1,4 @@
-/* Native EventBatch decoder (proto/msixtrace.proto documents the encoding) and a parallel feed.
+/* Native EventBatch decoder (proto/msixtrace.proto documents the encoding).
  * src/tracefile/batch-codec.ts holds the reference decoder; the tests cross-check the two. */
 #ifndef MSX_DECODE_H
 #define MSX_DECODE_H
@@ -39,11 +39,6 @@ MSX_API int32_t msx_decode_batch(const uint8_t *buf, uint32_t start, uint32_t en
                                  uint32_t ndev, uint8_t *scratch, uint32_t scratch_len, double *info);
 
 
-/* Feeds one batch to nctx model contexts (ctxs: nctx pointers), split over up to `threads`
- * threads (the contexts are independent). Returns 0, or -1 when any msx_feed failed. */
-MSX_API int32_t msx_feed_many(msx_ctx *const *ctxs, uint32_t nctx, const uint8_t *buf, uint32_t cap, uint32_t n,
-                              uint32_t threads);
-
 /* ---- internal (native/pipeline.c) ---------------------------------------------------------------- */
 #define MAXB 65536u
 #define HSLOTS (2 * MAXB)
@@ -62,8 +57,10 @@ struct msx_dict {
 };
 
 /* msx_decode_batch without the columns: keys[i] = event i's dictionary entry (keys holds 65536);
- * *dict is the dictionary (inside scratch) and *nkeys its size. Same checks, codes and info. */
+ * *dict is the dictionary (inside scratch) and *nkeys its size; ts[i] = event i's ts_ns unless ts
+ * is NULL (it holds 65536 then). Same checks, codes and info. */
 int32_t msx_decode_keys(const uint8_t *buf, uint32_t start, uint32_t end, uint32_t ndev, uint8_t *scratch,
-                        uint32_t scratch_len, double *info, uint16_t *keys, struct msx_dict **dict, uint32_t *nkeys);
+                        uint32_t scratch_len, double *info, uint16_t *keys, struct msx_dict **dict, uint32_t *nkeys,
+                        double *ts);
 
 #endif

@@ -11,21 +11,28 @@ import { isStdin } from '../util/stdin';
 import { ACCESS, FormatName, FormatSpec, IGNORED, LineParser, LOST, newRawAccess, RawAccess } from './format';
 import { detectTextFormat, FORMAT_CHOICES, FormatChoice, SIMPLETRACE, textFormat } from './formats/index';
 import { isSimpletrace, SIMPLETRACE_HEAD, SimpletraceDecoder } from './formats/simpletrace';
-import { addTableMaps, Geometry, geometryFromFlags, geometryFromLspci, Hit } from './geometry';
+import { addTableMaps, Hit } from './geometry';
+import { GuestDevices } from './guests';
+import { GuestIds } from './guest-ids';
 import { InputStream } from './input';
+import { BINARY_FORMAT, binaryKind, CaptureInput, openBinary } from './binary-inputs';
 import { LineScanner } from './lines';
 import { FAST_MIN_BYTES, fastMode, QemuFastScan, ScanContext } from './fastpath';
 import { EventSink } from './sink';
 import { scanLib } from '../native/scan';
-import { countNonEmptyLines, DETECT_BYTES, DETECT_LINES, firstLines, looksLikeText } from './sniff';
+import { looksLikeText, Sniffer } from './sniff';
 import { CaptureStats, renderSummary } from './summary';
 
 export interface CaptureOptions {
   inputs: string[];
   format?: FormatChoice;
-  lspci?: string;
+  /** `FILE` (every guest) or `GUEST=FILE` (that guest), one or many. */
+  lspci?: string | string[];
+  /** QEMU `info mtree -f` output, as `FILE` or `GUEST=FILE`, one or many. */
+  mtree?: string | string[];
   table?: string;
   pba?: string;
+  /** On a log with process ids (tgid, pid, domain): the one VM to keep; otherwise the id to label it with. */
   guest?: number;
   output: string;
   strict?: boolean;
@@ -40,7 +47,7 @@ export interface CaptureResult {
 }
 
 interface Source {
-  input: InputStream;
+  input: CaptureInput;
   format: FormatName;
   parser: LineParser | null; // null: simpletrace
   // Added to the source's timestamps to get ns from the trace start; fixed at its first kept access.
@@ -49,7 +56,13 @@ interface Source {
 
 const MSIX_TABLE_NAMES = new Set(['msix-table', 'xen-pci-pt-msix']);
 const MSIX_PBA_NAME = 'msix-pba';
-const NO_GEOMETRY = 'no MSI-X geometry: pass --lspci FILE (the guest\'s `lspci -vv` output) or --table GPA:ENTRIES [--pba GPA]';
+// ts_ns of an event: an integer within 2^53 of the trace start (the trace format's limit, ~104
+// days); a stamp past it cannot belong to the same trace as the first one.
+const TS_LIMIT = 2 ** 53;
+// Guest and vCPU ids are 32-bit signed in an event batch (native/common/msixtrace.h).
+const ID_MAX = 0x7fffffff;
+const NO_GEOMETRY = 'no MSI-X geometry: pass --lspci FILE (the guest\'s `lspci -vv` output), --mtree FILE (the QEMU monitor\'s `info mtree -f`) or --table GPA:ENTRIES [--pba GPA]';
+const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
 
 export async function capture(opts: CaptureOptions): Promise<CaptureResult> {
   return new Capture(opts).run();
@@ -58,8 +71,8 @@ export async function capture(opts: CaptureOptions): Promise<CaptureResult> {
 class Capture {
   private readonly stats = new CaptureStats();
   private readonly signal: AbortSignal;
-  private readonly guest: number;
-  private geometry: Geometry;
+  private readonly guests: GuestDevices;
+  private readonly ids: GuestIds;
   private dynamicGeometry = false;
   private sources: Source[] = [];
   private sink!: EventSink;
@@ -76,8 +89,8 @@ class Capture {
 
   constructor(private readonly opts: CaptureOptions) {
     this.signal = opts.signal ?? new AbortController().signal;
-    this.guest = opts.guest ?? 0;
-    this.geometry = new Geometry();
+    this.guests = new GuestDevices({ lspci: list(opts.lspci), mtree: list(opts.mtree), table: opts.table, pba: opts.pba });
+    this.ids = new GuestIds(opts.guest);
   }
 
   async run(): Promise<CaptureResult> {
@@ -85,21 +98,24 @@ class Capture {
     if (o.inputs.length === 0) throw new UserError('capture: name at least one log (or - for stdin)');
     if (o.format && !(FORMAT_CHOICES as readonly string[]).includes(o.format)) throw new UserError(`-f ${o.format}: unknown format (one of ${FORMAT_CHOICES.join(', ')})`);
     if (o.inputs.filter(isStdin).length > 1) throw new UserError('stdin (-) can be read only once');
-    if (o.lspci && o.table) throw new UserError('pass --lspci FILE or --table GPA:ENTRIES, not both');
     if (o.pba && !o.table) throw new UserError('--pba needs --table GPA:ENTRIES');
-    if (o.lspci) this.geometry = geometryFromLspci(o.lspci, this.guest);
-    else if (o.table) this.geometry = geometryFromFlags(o.table, o.pba, this.guest);
+    if (o.guest !== undefined && !(Number.isInteger(o.guest) && o.guest >= 0 && o.guest <= ID_MAX)) {
+      throw new UserError(`--guest ${o.guest}: expected a VM id from 0 to 2147483647 (2^31-1, the largest a trace holds)`);
+    }
     const forced: FormatName | null = o.format && o.format !== 'auto' ? o.format : null;
-    if (this.geometry.empty && forced && forced !== 'mmiotrace') throw new UserError(NO_GEOMETRY);
-    this.stats.notes.push(...this.geometry.notes);
+    if (this.guests.empty && forced && forced !== 'mmiotrace') throw new UserError(NO_GEOMETRY);
+    this.stats.notes.push(...this.guests.notes);
 
     try {
       for (const file of o.inputs) this.sources.push(await this.identify(file, forced));
-      if (this.geometry.empty) {
+      if (this.guests.empty) {
         if (this.sources.some((s) => s.format !== 'mmiotrace')) throw new UserError(NO_GEOMETRY);
+        this.guests.ensureTemplate();
         this.dynamicGeometry = true;
       }
-      this.sink = new EventSink(o.output, this.dynamicGeometry, () => this.writerInit());
+      const lazy = this.settleDevices();
+      // Devices that appear with the guests as the log is read make the device list final only at the end.
+      this.sink = new EventSink(o.output, this.dynamicGeometry || lazy, () => this.writerInit());
       // After a stop, inputs still hand out the chunks already read for detection, then end.
       for (const s of this.sources) {
         if (s.parser) await this.readText(s, s.parser);
@@ -108,14 +124,18 @@ class Capture {
       }
       this.progress.done();
       this.stats.interrupted = this.signal.aborted;
-      if (this.stats.kept === 0) throw new UserError(this.nothingKept());
+      const labelProblem = this.ids.labelProblem(this.sources.map((s) => s.input.name).join(', '));
+      if (labelProblem) throw new UserError(labelProblem);
+      if (this.stats.kept === 0) throw new UserError(this.ids.nothingSelected() ?? this.nothingKept());
+      this.stats.notes.push(...this.ids.notes(this.sources.map((s) => ({ name: s.input.name, format: s.format, threads: this.threadIds(s) }))));
+      this.stats.notes.push(...this.noGeometryNotes());
       const footer = this.sink.finish({
         interrupted: this.stats.interrupted,
         sourceLines: this.stats.lines + this.stats.records,
         sourceLostEvents: this.stats.lost,
       });
       for (const src of this.sources) for (const note of src.parser?.notes ?? []) if (!this.stats.notes.includes(note)) this.stats.notes.push(note);
-      const summary = renderSummary(this.stats, this.parsedAccesses, this.sources.map((s) => s.input.name), this.geometry.devices, o.output);
+      const summary = renderSummary(this.stats, this.parsedAccesses, this.sources.map((s) => s.input.name), this.guests.devices, o.output);
       return { stats: this.stats, footer, summary };
     } catch (e) {
       this.progress.done();
@@ -124,6 +144,35 @@ class Capture {
     } finally {
       for (const s of this.sources) s.input.close();
     }
+  }
+
+  /**
+   * Settles which header devices exist before reading. With --guest, or logs that carry no VM id,
+   * there is one guest; with geometries only per guest, their guests. Otherwise (one geometry for
+   * a log of many VMs) each guest's devices are added as it shows up: true.
+   */
+  private settleDevices(): boolean {
+    if (this.dynamicGeometry) return true;
+    const want = this.opts.guest;
+    const withIds = this.sources.some((s) => GuestIds.carriesIds(s.format));
+    if (want !== undefined) this.guests.addGuest(want);
+    else if (!withIds) this.guests.addGuest(0);
+    else if (this.guests.template === null) for (const g of this.guests.ownGuests) this.guests.addGuest(g);
+    else return true;
+    this.guests.freeze();
+    return false;
+  }
+
+  private threadIds(s: Source): boolean {
+    return !!(s.parser as { threadGuests?: boolean } | null)?.threadGuests;
+  }
+
+  private noGeometryNotes(): string[] {
+    const m = this.guests.noGeometry;
+    if (m.size === 0) return [];
+    const total = [...m.values()].reduce((a, b) => a + b, 0);
+    const some = [...m.keys()].slice(0, 8).join(', ') + (m.size > 8 ? ', ...' : '');
+    return [`skipped ${total} accesses of guest${m.size > 1 ? 's' : ''} ${some}: no geometry for ${m.size > 1 ? 'them' : 'it'} (pass --lspci GUEST=FILE or --mtree GUEST=FILE)`];
   }
 
   private nothingKept(): string {
@@ -142,7 +191,7 @@ class Capture {
     return {
       sourceFormat: [...new Set(this.sources.map((s) => s.format))].join(','),
       sourceFiles: this.sources.map((s) => s.input.name),
-      devices: this.geometry.devices,
+      devices: this.guests.devices,
       traceStartUnixNs: this.startUnixNs ?? 0n,
       notes,
     };
@@ -150,7 +199,7 @@ class Capture {
 
   /** Opens an input and settles its format from its first bytes and lines. */
   private async identify(file: string, forced: FormatName | null): Promise<Source> {
-    const input = await InputStream.open(file, this.signal);
+    let input: CaptureInput = await InputStream.open(file, this.signal);
     const source = (format: FormatName, parser: LineParser | null): Source => {
       this.stats.formats.add(format);
       return { input, format, parser, shift: null };
@@ -180,18 +229,37 @@ class Capture {
         input.unshift(head);
         return source(SIMPLETRACE, null);
       }
+      const binary = input.gzip ? null : binaryKind(start);
+      if (binary) {
+        // trace.dat / perf.data: read by the tracer's own reader, as the text its report prints.
+        const format = BINARY_FORMAT[binary];
+        if (forced && forced !== format) throw new UserError(`${input.name}: is a ${binary} file, not ${forced} (pass -f ${format} or -f auto)`);
+        if (isStdin(file)) throw new UserError(`${input.name}: a ${binary} file must be read from a file, not a pipe`);
+        input.close();
+        input = openBinary(binary, file, input.name, this.signal);
+        return source(format, this.textParser(format));
+      }
       if (forced === SIMPLETRACE) throw new UserError(`${input.name}: not a QEMU simpletrace file (no simpletrace magic in its first 16 bytes)`);
-      if (!looksLikeText(start)) throw new UserError(`${input.name}: not a text trace log (binary data, and not a QEMU simpletrace file)`);
       if (forced) {
+        if (!looksLikeText(start)) throw new UserError(`${input.name}: not a text trace log (binary data, and not a QEMU simpletrace file)`);
         input.unshift(head);
         return source(forced, this.textParser(forced));
       }
-      while (bytes < DETECT_BYTES && countNonEmptyLines(head, DETECT_LINES) < DETECT_LINES && await more());
+      // Detection reads lines, skipping over-long and unreadable ones, within fixed bounds.
+      const sniff = new Sniffer();
+      for (const c of head) sniff.push(c);
+      while (!sniff.done && await more()) sniff.push(head[head.length - 1]);
+      if (!sniff.done) sniff.end();
       input.unshift(head);
-      const spec = detectTextFormat(firstLines(head.length === 1 ? head[0] : Buffer.concat(head)));
+      if (sniff.binary) throw new UserError(`${input.name}: not a text trace log (binary data, and not a QEMU simpletrace file)`);
+      const skipped = sniff.firstSkipped;
+      const spec = detectTextFormat(sniff.lines);
       if (!spec) {
         const textChoices = FORMAT_CHOICES.filter((f) => f !== 'auto' && f !== SIMPLETRACE).join('|');
-        throw new UserError(`cannot tell the log format of ${input.name}; pass -f ${textChoices}`);
+        // --strict: the line that failed first, by its number.
+        if (skipped && this.opts.strict) throw new UserError(`${input.name}:${skipped.line}: ${skipped.why}; cannot tell the log format (pass -f ${textChoices})`);
+        const why = skipped ? ` (${sniff.skipped} line${sniff.skipped > 1 ? 's' : ''} skipped, the first at ${input.name}:${skipped.line}: ${skipped.why})` : '';
+        throw new UserError(`cannot tell the log format of ${input.name}${why}; pass -f ${textChoices}`);
       }
       return source(spec.format, spec.create());
     } catch (e) {
@@ -255,7 +323,9 @@ class Capture {
       if (mode === 'auto' && s.input.delivered < FAST_MIN_BYTES && (s.input.totalBytes ?? 0) < FAST_MIN_BYTES) return from;
       if (scan === undefined) {
         const lib = scanLib();
-        scan = lib ? new QemuFastScan(lib, this.geometry.rangeTable()) : null;
+        // The scanner's device numbers are the geometry's: only when they are the header's too.
+        const g = this.guests.identityFor(this.opts.guest ?? 0);
+        scan = lib && g ? new QemuFastScan(lib, g.rangeTable()) : null;
       }
       if (scan === null) return from;
       ctx.epochSec = epochSec;
@@ -294,13 +364,21 @@ class Capture {
   private learnTableMaps(parser: LineParser, source: string): void {
     const maps = parser.tableMaps;
     if (!maps || maps.length === this.mapsSeen) return;
-    addTableMaps(this.geometry, maps, this.mapsSeen, this.guest, source);
+    addTableMaps(this.guests.ensureTemplate(), maps, this.mapsSeen, 0, source);
     this.mapsSeen = maps.length;
   }
 
   private malformed(place: string, why: string): void {
     if (this.opts.strict) throw new UserError(`${place}: ${why}`);
-    this.stats.malformed.add(`${place} ${why}`);
+    // Only the first few places are kept: a flood of bad lines costs a count, not a string each.
+    if (this.stats.malformed.full) this.stats.malformed.count++;
+    else this.stats.malformed.add(`${place} ${why}`);
+  }
+
+  /** An access that parsed but cannot be kept: a malformed line (it was counted as parsed). */
+  private malformedAccess(place: string, why: string): void {
+    this.parsedAccesses--;
+    this.malformed(place, why);
   }
 
   private access(s: Source, a: RawAccess, file: string, lineNo: number): void {
@@ -315,8 +393,12 @@ class Capture {
         return;
       }
     }
+    const guest = this.ids.resolve(a, this.threadIds(s));
+    if (guest === null) return; // another VM than --guest selects
     const hit = this.hit;
-    if (!this.geometry.classify(a.addr, hit) || (want >= 0 && hit.region !== want)) {
+    const placed = this.guests.classify(guest, a.addr, hit);
+    if (placed < 0) return;
+    if (placed === 0 || (want >= 0 && hit.region !== want)) {
       if (want < 0) {
         this.stats.notMsix++;
         return;
@@ -324,19 +406,26 @@ class Capture {
       const where = s.parser ? `${file}:${lineNo}` : `${file}: record ${lineNo}`;
       const why = `${a.region} access at 0x${a.addr.toString(16)} outside the known MSI-X ${want === REGION_PBA ? 'PBAs' : 'tables'}`;
       if (this.opts.strict) throw new UserError(`${where}: ${why}`);
-      this.stats.outside.add(`${where} (0x${a.addr.toString(16)})`);
+      if (this.stats.outside.full) this.stats.outside.count++;
+      else this.stats.outside.add(`${where} (0x${a.addr.toString(16)})`);
       return;
     }
+    const where = (): string => (s.parser ? `${file}:${lineNo}` : `${file}: record ${lineNo}`);
+    // Ids a batch cannot hold are refused, never wrapped.
+    if (guest > ID_MAX) return this.malformedAccess(where(), `guest id ${guest} above 2147483647 (2^31-1, the largest a trace holds)`);
+    if (a.vcpu > ID_MAX || a.vcpu < -1) return this.malformedAccess(where(), `vCPU ${a.vcpu} outside -1..2147483647 (the range a trace holds)`);
     let ts = this.lastTs;
     if (!Number.isNaN(a.tsNs)) {
       if (s.shift === null) s.shift = this.shiftFor(s, a.tsNs);
-      ts = a.tsNs + s.shift;
+      ts = Math.round(a.tsNs + s.shift);
+      if (!(Math.abs(ts) <= TS_LIMIT)) {
+        return this.malformedAccess(where(), `timestamp ${(ts / 1e9).toExponential(3)} s from the trace start (more than 2^53 ns, 104 days: not the same trace)`);
+      }
       this.lastTs = ts;
     } else if (!this.untimedNoted) {
       this.untimedNoted = true;
       this.stats.notes.push(`${file}: lines carry no timestamps; ts_ns is 0 (event order is the log order)`);
     }
-    const guest = this.opts.guest ?? (a.guest >= 0 ? a.guest : 0);
     const dir = a.write ? DIR_WRITE : DIR_READ;
     this.sink.push(ts, guest, a.vcpu, hit.device, hit.region, hit.offset, a.size, dir, a.lo, a.hi);
     this.stats.keep(hit.device, hit.region, dir);

@@ -13,6 +13,7 @@ import {
   IO_EPOCH, IO_GUEST, IO_KEPT, IO_LAST_TS, IO_LIMIT, IO_LINES, IO_N, IO_POS, IO_SHIFT, IO_SLOTS, SCAN_FULL, ScanLib,
 } from '../native/scan';
 import { TraceWriter } from '../tracefile/writer';
+import { RANGE_FIELDS } from './geometry';
 
 export const FAST_MIN_BYTES = 2 << 20;
 
@@ -46,13 +47,13 @@ export class QemuFastScan {
   kept = 0;
 
   constructor(private readonly lib: ScanLib, table: Float64Array) {
-    this.nranges = table.length / 4;
+    this.nranges = table.length / RANGE_FIELDS;
     this.ranges = Buffer.from(table.buffer, table.byteOffset, table.byteLength);
     this.counts = Buffer.alloc(Math.max(1, this.nranges) * 2 * 8);
     this.countv = new Float64Array(this.counts.buffer, this.counts.byteOffset, this.nranges * 2);
     for (let r = 0; r < this.nranges; r++) {
-      this.rangeDevice.push(table[r * 4 + 2]);
-      this.rangeRegion.push(table[r * 4 + 3]);
+      this.rangeDevice.push(table[r * RANGE_FIELDS + 2]);
+      this.rangeRegion.push(table[r * RANGE_FIELDS + 3]);
     }
   }
 

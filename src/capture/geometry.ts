@@ -5,6 +5,7 @@
 import { UserError } from '../errors';
 import { REGION_PBA, REGION_TABLE } from '../events';
 import { Device, device } from '../tracefile/schema';
+import { IntervalIndex } from './intervals';
 import { readLspciFile } from './lspci';
 
 const TABLE_ENTRY_BYTES = 16;
@@ -21,7 +22,17 @@ interface Range {
   end: number; // exclusive
   device: number;
   region: number;
+  /** Address of offset 0 of the region (a PBA cut by its own table starts past it). */
+  base: number;
 }
+
+/** Doubles per range in Geometry.rangeTable(): start, end, device, region, base. */
+export const RANGE_FIELDS = 5;
+
+// Device indices are 16 bits in an event batch (native/common/msixtrace.h).
+export const MAX_DEVICES = 65536;
+// Notes about ignored table maps kept one by one; past this, one running count.
+const MAX_MAP_NOTES = 5;
 
 const hex = (v: number | bigint): string => '0x' + v.toString(16);
 
@@ -32,10 +43,13 @@ export function pbaBytes(entries: number): number {
 
 export class Geometry {
   readonly devices: Device[] = [];
-  /** Why some lspci devices are left out (no table address). */
+  /** Why some lspci devices are left out (no table address), and other warnings. */
   readonly notes: string[] = [];
-  // Sorted by start and disjoint, so a binary search finds the one candidate range.
-  private ranges: Range[] = [];
+  // Disjoint tables and PBAs, sorted: lookup and overlap checks in O(log n).
+  private readonly ranges = new IntervalIndex<Range>();
+  private readonly tableStarts = new Map<number, number>();
+  private ignoredMaps = 0;
+  private ignoredMapsNote = -1;
 
   get empty(): boolean {
     return this.devices.length === 0;
@@ -43,22 +57,40 @@ export class Geometry {
 
   add(d: Omit<Device, 'index'>, source: string): number {
     const index = this.devices.length;
-    const dev: Device = { ...d, index };
-    const added: Range[] = [{ start: Number(dev.tableGpa), end: Number(dev.tableGpa) + TABLE_ENTRY_BYTES * dev.tableEntries, device: index, region: REGION_TABLE }];
-    if (dev.pbaGpa !== null) {
-      added.push({ start: Number(dev.pbaGpa), end: Number(dev.pbaGpa) + pbaBytes(dev.tableEntries), device: index, region: REGION_PBA });
+    if (index >= MAX_DEVICES) {
+      throw new UserError(`${source}: more than 65,536 MSI-X devices; a trace holds at most 65,536 (pass the geometry of the devices you trace only)`);
     }
-    const ranges = [...this.ranges, ...added].sort((a, b) => a.start - b.start);
-    for (let i = 1; i < ranges.length; i++) {
-      const a = ranges[i - 1];
-      const b = ranges[i];
-      if (b.start < a.end) {
-        const what = (r: Range): string => `${r.region === REGION_PBA ? 'PBA' : 'table'} of ${this.label(r.device, dev)} at ${hex(r.start)}-${hex(r.end - 1)}`;
+    const dev: Device = { ...d, index };
+    const tStart = Number(dev.tableGpa);
+    const table: Range = { start: tStart, end: tStart + TABLE_ENTRY_BYTES * dev.tableEntries, device: index, region: REGION_TABLE, base: tStart };
+    const added: Range[] = [table];
+    let warning: string | null = null;
+    if (dev.pbaGpa !== null) {
+      const pStart = Number(dev.pbaGpa);
+      const pEnd = pStart + pbaBytes(dev.tableEntries);
+      if (pStart < table.end && table.start < pEnd) {
+        // Real devices do this (a PBA at the table's own offset): the table's bytes stay table
+        // accesses, the PBA keeps whatever lies outside the table.
+        const who = dev.bdf ? `device ${dev.bdf}` : `device ${index}`;
+        warning = `${source}: ${who}: its MSI-X PBA at ${hex(pStart)}-${hex(pEnd - 1)} overlaps its own table at ${hex(table.start)}-${hex(table.end - 1)}; accesses to the shared bytes count as table accesses`;
+        if (pStart < table.start) added.push({ start: pStart, end: table.start, device: index, region: REGION_PBA, base: pStart });
+        if (pEnd > table.end) added.push({ start: table.end, end: pEnd, device: index, region: REGION_PBA, base: pStart });
+      } else {
+        added.push({ start: pStart, end: pEnd, device: index, region: REGION_PBA, base: pStart });
+      }
+    }
+    for (const r of added) {
+      const other = this.ranges.overlapping(r.start, r.end);
+      if (other) {
+        const what = (x: Range): string => `${x.region === REGION_PBA ? 'PBA' : 'table'} of ${this.label(x.device, dev)} at ${hex(x.start)}-${hex(x.end - 1)}`;
+        const [a, b] = other.start <= r.start ? [other, r] : [r, other];
         throw new UserError(`${source}: the MSI-X ${what(a)} overlaps the ${what(b)}; pass geometry for one of them only`);
       }
     }
+    for (const r of added) this.ranges.insert(r);
     this.devices.push(dev);
-    this.ranges = ranges;
+    if (!this.tableStarts.has(tStart)) this.tableStarts.set(tStart, index);
+    if (warning) this.notes.push(warning);
     return index;
   }
 
@@ -69,35 +101,39 @@ export class Geometry {
 
   /** Finds the table or PBA holding addr; false when it is in none. */
   classify(addr: number, hit: Hit): boolean {
-    const r = this.ranges;
-    let lo = 0;
-    let hi = r.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const m = r[mid];
-      if (addr < m.start) hi = mid - 1;
-      else if (addr >= m.end) lo = mid + 1;
-      else {
-        hit.device = m.device;
-        hit.region = m.region;
-        hit.offset = addr - m.start;
-        return true;
-      }
-    }
-    return false;
+    const m = this.ranges.find(addr);
+    if (!m) return false;
+    hit.device = m.device;
+    hit.region = m.region;
+    hit.offset = addr - m.base;
+    return true;
   }
 
-  /** The ranges as (start, end, device, region) doubles, in classify() order, for the native scanner. */
+  /** The ranges as RANGE_FIELDS doubles each, in address order, for the native scanner. */
   rangeTable(): Float64Array {
-    const t = new Float64Array(this.ranges.length * 4);
-    this.ranges.forEach((r, i) => t.set([r.start, r.end, r.device, r.region], i * 4));
+    const t = new Float64Array(this.ranges.size * RANGE_FIELDS);
+    let i = 0;
+    for (const r of this.ranges) {
+      t.set([r.start, r.end, r.device, r.region, r.base], i);
+      i += RANGE_FIELDS;
+    }
     return t;
   }
 
   /** The device whose table starts at addr, if any (for maps a log declares more than once). */
   tableAt(addr: number): number {
-    const d = this.devices.find((x) => Number(x.tableGpa) === addr);
-    return d ? d.index : -1;
+    return this.tableStarts.get(addr) ?? -1;
+  }
+
+  /** Notes a table map left out, one by one at first, then as a running count. */
+  noteIgnoredMap(text: string): void {
+    if (++this.ignoredMaps <= MAX_MAP_NOTES) {
+      this.notes.push(text);
+      return;
+    }
+    const more = `${this.ignoredMaps - MAX_MAP_NOTES} more table maps ignored (overlapping a known table, or past the device limit)`;
+    if (this.ignoredMapsNote < 0) this.ignoredMapsNote = this.notes.push(more) - 1;
+    else this.notes[this.ignoredMapsNote] = more;
   }
 }
 
@@ -168,7 +204,8 @@ export function addTableMaps(g: Geometry, maps: ReadonlyArray<{ addr: number; le
       g.add(device({ index: 0, guest, tableGpa: BigInt(addr), tableEntries: entries }), source);
     } catch (e) {
       if (!(e instanceof UserError)) throw e;
-      g.notes.push(`${source}: MAP of ${len} bytes at ${hex(addr)} overlaps a known MSI-X table; ignored`);
+      const why = g.devices.length >= MAX_DEVICES ? 'past the limit of 65,536 devices' : 'overlaps a known MSI-X table';
+      g.noteIgnoredMap(`${source}: MAP of ${len} bytes at ${hex(addr)} ${why}; ignored`);
     }
   }
 }

@@ -7,6 +7,7 @@ import * as zlib from 'zlib';
 import { UserError } from '../errors';
 import { alignedBuffers } from '../util/aligned';
 import { displayName, isStdin } from '../util/stdin';
+import { PipeChunks } from './pipe';
 
 const FILE_CHUNK = 1 << 20;
 // Chunk of the reused, aligned read buffers (a consumer that scans whole buffers natively): fewer,
@@ -31,11 +32,11 @@ export class InputStream {
    */
   reuseBuffers = false;
   private raw: Readable | null;
+  private pipe: PipeChunks | null = null;
   private fd: number | null = null;
   private reading: Promise<unknown> = Promise.resolve();
   private gunzip: zlib.Gunzip | null = null;
   private it: AsyncIterator<Buffer>;
-  private readonly stopped: Promise<null>;
   private readonly onStop: () => void;
   // Chunks already read (format sniffing), handed out again before the stream resumes.
   private readonly unread: Buffer[] = [];
@@ -44,8 +45,18 @@ export class InputStream {
   private constructor(file: string, private readonly signal: AbortSignal) {
     this.name = displayName(file);
     if (isStdin(file)) {
-      this.raw = process.stdin;
       this.totalBytes = null;
+      this.raw = null;
+      let st: fs.Stats | null = null;
+      try {
+        st = fs.fstatSync(0);
+      } catch {
+        st = null;
+      }
+      // A pipe or socket (the live path): fixed buffers. A redirected file: read like a file.
+      if (st?.isFIFO() || st?.isSocket()) this.pipe = new PipeChunks(0, ALIGNED_CHUNK, () => !this.reuseBuffers || this.gzip);
+      else if (st?.isFile()) this.fd = 0;
+      else this.raw = process.stdin;
     } else {
       let st: fs.Stats;
       try {
@@ -68,12 +79,8 @@ export class InputStream {
         this.raw = fs.createReadStream(file, { highWaterMark: FILE_CHUNK });
       }
     }
-    this.it = (this.raw ? this.counted(this.raw) : this.fileChunks(this.fd!))[Symbol.asyncIterator]();
+    this.it = (this.pipe ? this.pipeChunks(this.pipe) : this.raw ? this.counted(this.raw) : this.fileChunks(this.fd!))[Symbol.asyncIterator]();
     this.onStop = (): void => this.destroy();
-    this.stopped = new Promise((resolve) => {
-      if (signal.aborted) resolve(null);
-      else signal.addEventListener('abort', () => resolve(null), { once: true });
-    });
     signal.addEventListener('abort', this.onStop, { once: true });
   }
 
@@ -122,6 +129,13 @@ export class InputStream {
     }
   }
 
+  private async *pipeChunks(pipe: PipeChunks): AsyncGenerator<Buffer> {
+    for (let c = await pipe.next(); c; c = await pipe.next()) {
+      this.rawBytes = pipe.bytes;
+      yield c;
+    }
+  }
+
   private async *counted(stream: Readable): AsyncGenerator<Buffer> {
     for await (const chunk of stream) {
       const b = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
@@ -166,11 +180,20 @@ export class InputStream {
     const read = this.it.next();
     // Once stopped, the abandoned read may still fail as the stream is destroyed: nobody waits for it.
     read.catch(() => undefined);
+    // A stop promise of this call's own, let go of once the read settles: one long-lived promise
+    // raced by every call would keep a reaction per call, and with it every chunk ever read.
+    let onAbort: () => void = () => undefined;
+    const stopped = new Promise<null>((resolve) => {
+      onAbort = (): void => resolve(null);
+      this.signal.addEventListener('abort', onAbort, { once: true });
+    });
     try {
-      r = await Promise.race([read, this.stopped]);
+      r = await Promise.race([read, stopped]);
     } catch (e) {
       if (this.signal.aborted) return null;
       throw this.readError(e as NodeJS.ErrnoException);
+    } finally {
+      this.signal.removeEventListener('abort', onAbort);
     }
     if (r === null || r.done) {
       this.ended = true;
@@ -192,8 +215,11 @@ export class InputStream {
     this.gunzip?.destroy();
     // Leave fd 0 itself open; destroying the stream stops reading and lets the process exit.
     this.raw?.destroy();
+    this.pipe?.destroy();
     const fd = this.fd;
-    if (fd !== null) {
+    // fd 0 (stdin redirected from a file) is not ours to close.
+    if (fd === 0) this.fd = null;
+    else if (fd !== null) {
       this.fd = null;
       // Not while a read on it is in flight: the number could be reused by then.
       void this.reading.then(() => fs.close(fd, () => undefined));

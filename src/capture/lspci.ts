@@ -56,13 +56,46 @@ export function parseLspci(text: string): LspciDevice[] {
   return parse(text, 'lspci');
 }
 
-export function readLspciFile(file: string): LspciDevice[] {
-  let text: string;
+// `lspci -vv` of a machine with tens of thousands of functions is a few tens of MB; more than
+// this is not lspci output (e.g. /dev/zero, a disk image), and is refused before it is held.
+export const MAX_LSPCI_BYTES = 64 << 20;
+
+/** The text of an lspci file, read in chunks up to MAX_LSPCI_BYTES; refuses binary data. */
+function readBounded(file: string): string {
+  let fd: number;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    fd = fs.openSync(file, 'r');
   } catch (e) {
-    throw new UserError(`${file}: cannot read: ${(e as Error).message}`);
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UserError(`${file}: cannot read: ${code === 'ENOENT' ? 'no such file' : code ?? (e as Error).message}`);
   }
+  const chunks: Buffer[] = [];
+  let total = 0;
+  try {
+    const buf = Buffer.allocUnsafe(1 << 20);
+    for (;;) {
+      let n: number;
+      try {
+        n = fs.readSync(fd, buf, 0, buf.length, null);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        throw new UserError(`${file}: cannot read: ${code === 'EISDIR' ? 'is a directory' : code ?? (e as Error).message}`);
+      }
+      if (n === 0) break;
+      const nul = buf.subarray(0, n).indexOf(0);
+      if (nul >= 0) throw new UserError(`${at(file, { byte: total + nul })}: NUL byte: binary data, not \`lspci -vv\` text`);
+      total += n;
+      if (total > MAX_LSPCI_BYTES) throw new UserError(`${file}: more than ${MAX_LSPCI_BYTES >> 20} MiB, not \`lspci -vv\` output (refused before reading it all)`);
+      chunks.push(Buffer.from(buf.subarray(0, n)));
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export function readLspciFile(file: string): LspciDevice[] {
+  const text = readBounded(file);
   const devices = parse(text, file);
   if (devices.length === 0) {
     throw new UserError(`${file}: no MSI-X capability found (pass the output of \`lspci -vv\`, run as root so capabilities are shown)`);

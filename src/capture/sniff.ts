@@ -3,8 +3,94 @@
 
 export const TEXT_SNIFF_BYTES = 4096;
 export const DETECT_LINES = 50;
-// Detection stops waiting for more lines after this much data (a log of very long lines).
-export const DETECT_BYTES = 1 << 20;
+// Detection skips lines it cannot use, and gives up after so many of them or so many bytes: a
+// line longer than this (no log format has one), and a line that is not text.
+export const SNIFF_LINE_MAX = 64 << 10;
+export const SNIFF_MAX_SKIPPED = 1000;
+export const SNIFF_MAX_BYTES = 16 << 20;
+
+/**
+ * Format detection's view of the start of a text log: up to DETECT_LINES non-empty lines, skipping
+ * over-long and unreadable ones (a first line of 2 MiB of garbage does not hide the log after it),
+ * within SNIFF_MAX_SKIPPED skipped lines and SNIFF_MAX_BYTES.
+ */
+export class Sniffer {
+  readonly lines: string[] = [];
+  skipped = 0;
+  /** The first skipped line and why, for --strict and for the message when detection fails. */
+  firstSkipped: { line: number; why: string } | null = null;
+  /** Whether every skipped line was binary data (and no line was readable). */
+  private sawBinary = false;
+  bytes = 0;
+  private lineNo = 0;
+  private cur: Buffer[] = [];
+  private curLen = 0;
+  private long = false;
+
+  get done(): boolean {
+    return this.lines.length >= DETECT_LINES || this.skipped >= SNIFF_MAX_SKIPPED || this.bytes >= SNIFF_MAX_BYTES;
+  }
+
+  /** Whether the data looks binary: no readable line, and some line that was not text. */
+  get binary(): boolean {
+    return this.lines.length === 0 && this.sawBinary;
+  }
+
+  push(chunk: Buffer): void {
+    this.bytes += chunk.length;
+    let pos = 0;
+    while (pos < chunk.length && !this.done) {
+      const nl = chunk.indexOf(10, pos);
+      this.take(chunk.subarray(pos, nl < 0 ? chunk.length : nl));
+      if (nl < 0) break;
+      this.endLine();
+      pos = nl + 1;
+    }
+  }
+
+  /** The last line when the data does not end with a newline. */
+  end(): void {
+    if (this.curLen > 0 || this.long) this.endLine();
+  }
+
+  private take(part: Buffer): void {
+    if (this.long || part.length === 0) return;
+    if (this.curLen + part.length > SNIFF_LINE_MAX) {
+      this.long = true;
+      this.cur = [];
+      this.curLen = 0;
+      return;
+    }
+    this.cur.push(Buffer.from(part));
+    this.curLen += part.length;
+  }
+
+  private endLine(): void {
+    this.lineNo++;
+    if (this.long) {
+      this.skip(`line longer than ${SNIFF_LINE_MAX >> 10} KiB`);
+    } else {
+      const b = this.cur.length === 1 ? this.cur[0] : Buffer.concat(this.cur);
+      const text = b.toString('latin1').replace(/\r$/, '');
+      if (text.trim() !== '') {
+        if (!looksLikeText(b)) {
+          this.sawBinary = true;
+          this.skip('binary data, not text');
+        } else {
+          this.lines.push(text);
+        }
+      }
+    }
+    this.long = false;
+    this.cur = [];
+    this.curLen = 0;
+  }
+
+  private skip(why: string): void {
+    this.skipped++;
+    this.firstSkipped ??= { line: this.lineNo, why };
+  }
+}
 
 /**
  * False when the bytes are mostly not text: control characters other than tab/CR/LF/FF, and bytes
@@ -33,23 +119,4 @@ export function firstLines(head: Buffer): string[] {
     if (out.length >= DETECT_LINES) break;
   }
   return out;
-}
-
-/** Non-empty lines in the data so far, counting only up to `enough`. */
-export function countNonEmptyLines(chunks: Buffer[], enough: number): number {
-  let n = 0;
-  let lineHasText = false;
-  for (const c of chunks) {
-    let pos = 0;
-    while (pos < c.length) {
-      const b = c[pos++];
-      if (b === 10) {
-        if (lineHasText && ++n >= enough) return n;
-        lineHasText = false;
-      } else if (b !== 32 && b !== 9 && b !== 13) {
-        lineHasText = true;
-      }
-    }
-  }
-  return n;
 }

@@ -9,6 +9,11 @@ export class Tally {
   count = 0;
   readonly first: string[] = [];
 
+  /** Whether further places would only be counted. */
+  get full(): boolean {
+    return this.first.length >= FIRST_PLACES;
+  }
+
   add(place: string): void {
     this.count++;
     if (this.first.length < FIRST_PLACES) this.first.push(place);
@@ -58,10 +63,10 @@ export class CaptureStats {
 // Thousands separators by hand: toLocaleString loads ICU data, which costs more than a whole small capture.
 const n = (v: number): string => String(v).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 
-function deviceLabel(d: Device): string {
+function deviceLabel(d: Device, withGuest: boolean): string {
   const ids = d.vendorId || d.deviceId ? ` [${d.vendorId.toString(16).padStart(4, '0')}:${d.deviceId.toString(16).padStart(4, '0')}]` : '';
   const where = `table 0x${d.tableGpa.toString(16)}`;
-  return `device ${d.index}${d.bdf ? ' ' + d.bdf : ''}${ids} (${where})`;
+  return `${withGuest ? `guest ${d.guest} ` : ''}device ${d.index}${d.bdf ? ' ' + d.bdf : ''}${ids} (${where})`;
 }
 
 export function renderSummary(s: CaptureStats, parsedAccesses: number, inputs: string[], devices: Device[], output: string | null): string {
@@ -70,6 +75,7 @@ export function renderSummary(s: CaptureStats, parsedAccesses: number, inputs: s
   out.push(`capture: read ${read} from ${inputs.join(', ')} (${[...s.formats].join(', ')})${s.interrupted ? ' - interrupted' : ''}`);
   out.push(`  kept     ${n(s.kept)} MSI-X accesses${output ? ' -> ' + output : ''}`);
   const idle: number[] = [];
+  const manyGuests = new Set(devices.map((d) => d.guest)).size > 1;
   for (const d of devices) {
     const c = (region: number, dir: number): string => n(s.count(d.index, region, dir));
     const total = [0, 1].reduce((a, r) => a + s.count(d.index, r, 0) + s.count(d.index, r, 1), 0);
@@ -77,7 +83,7 @@ export function renderSummary(s: CaptureStats, parsedAccesses: number, inputs: s
       idle.push(d.index);
       continue;
     }
-    out.push(`           ${deviceLabel(d)}: table ${c(0, 0)} reads ${c(0, DIR_WRITE)} writes, PBA ${c(REGION_PBA, 0)} reads ${c(REGION_PBA, DIR_WRITE)} writes`);
+    out.push(`           ${deviceLabel(d, manyGuests)}: table ${c(0, 0)} reads ${c(0, DIR_WRITE)} writes, PBA ${c(REGION_PBA, 0)} reads ${c(REGION_PBA, DIR_WRITE)} writes`);
   }
   if (idle.length) out.push(`           no accesses: device${idle.length > 1 ? 's' : ''} ${idle.join(', ')}`);
   out.push(`  skipped  ${n(s.otherLines(parsedAccesses) + s.notMsix)} lines that are no MSI-X table/PBA access (other events, regions, addresses)`);

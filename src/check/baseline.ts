@@ -1,14 +1,19 @@
 // The regression baseline: for each recorded trace, every per-field count of every model, as the
-// replay produced them when the baseline was accepted. Trace paths are stored relative to the
-// baseline file so a corpus can move with its baseline.
+// replay produced them when the baseline was accepted. A trace is found by the SHA-256 of its bytes,
+// so a baseline works wherever it and the traces are copied; the key (the path relative to the
+// baseline file when it was recorded) is only a hint for people and for format-1 baselines, which
+// had no hash.
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { at, UserError } from '../errors';
+import { at, errnoWords, ioError, UserError } from '../errors';
 import { ModelResult } from '../replay/engine';
 import { StartState } from '../replay/model';
 import { writeFileAtomic } from '../util/atomic';
 
-export const BASELINE_FORMAT = 'msixtrace-baseline/1';
+export const BASELINE_FORMAT = 'msixtrace-baseline/2';
+/** The path-keyed format before content hashes; read, matched by path, rewritten as 2 by --update. */
+export const BASELINE_FORMAT_1 = 'msixtrace-baseline/1';
 
 /** Flat counts: "field.dir.outcome" (e.g. "addr_lo.read.forwarded", "xen_side.deferred_unmasks") -> n. */
 export type Counts = Record<string, number>;
@@ -17,7 +22,49 @@ export interface Baseline {
   format: string;
   start: StartState;
   models: string[];
-  traces: Record<string, { events: number; models: Record<string, Counts> }>;
+  traces: Record<string, BaselineTrace>;
+}
+
+export interface BaselineTrace {
+  /** SHA-256 of the trace file's bytes, hex; absent in format 1. */
+  sha256?: string;
+  events: number;
+  /** Set when the counts were accepted from a partial trace (salvaged or interrupted capture). */
+  partial?: string;
+  models: Record<string, Counts>;
+}
+
+/** SHA-256 of a file's bytes, read in 1 MiB pieces (bounded memory for any size). */
+export function fileSha256(file: string): string {
+  const h = crypto.createHash('sha256');
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (e) {
+    throw new UserError(`${file}: cannot open: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  try {
+    const buf = Buffer.allocUnsafe(1 << 20);
+    for (;;) {
+      const n = fs.readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      h.update(buf.subarray(0, n));
+    }
+  } catch (e) {
+    throw new UserError(`${file}: read error: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return h.digest('hex');
+}
+
+/** The baseline entry for a trace: by content first, then by its path key (which then must not disagree on content). */
+export function findTrace(b: Baseline, sha256: string, key: string): { key: string; entry: BaselineTrace; by: 'content' | 'path' } | { changed: string } | null {
+  for (const [k, e] of Object.entries(b.traces)) if (e.sha256 === sha256) return { key: k, entry: e, by: 'content' };
+  const e = b.traces[key];
+  if (!e) return null;
+  if (e.sha256 !== undefined) return { changed: e.sha256 };
+  return { key, entry: e, by: 'path' };
 }
 
 export function flatten(r: ModelResult): Counts {
@@ -43,7 +90,7 @@ export function readBaseline(file: string): Baseline {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
-    throw new UserError(`${file}: cannot read baseline: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message} (create it with --update)`);
+    throw ioError('read', file, e, `${errnoWords(e)} (create it with --update)`);
   }
   if (text.trim() === '') throw new UserError(`${file}: empty file, not a JSON baseline (create it with --update)`);
   let b: unknown;
@@ -52,7 +99,7 @@ export function readBaseline(file: string): Baseline {
   } catch (e) {
     throw new UserError(jsonError(file, text, (e as Error).message));
   }
-  if (!isObject(b) || b.format !== BASELINE_FORMAT) {
+  if (!isObject(b) || (b.format !== BASELINE_FORMAT && b.format !== BASELINE_FORMAT_1)) {
     throw new UserError(`${file}: not a msixtrace baseline (expected "format": "${BASELINE_FORMAT}")`);
   }
   const bad = (key: string, what: string): UserError => new UserError(`${at(file, { line: lineOf(text, key) })}: bad baseline: ${what}`);
@@ -63,8 +110,12 @@ export function readBaseline(file: string): Baseline {
   for (const [key, entry] of Object.entries(b.traces)) {
     const where = JSON.stringify(key);
     if (!isObject(entry) || !count(entry.events) || !isObject(entry.models)) {
-      throw bad(where, `trace ${where} must be { "events": N, "models": { MODEL: { COUNT: N } } }`);
+      throw bad(where, `trace ${where} must be { "sha256": HEX, "events": N, "models": { MODEL: { COUNT: N } } }`);
     }
+    if (entry.sha256 !== undefined && !(typeof entry.sha256 === 'string' && /^[0-9a-f]{64}$/.test(entry.sha256))) {
+      throw bad(where, `trace ${where}: "sha256" must be 64 lowercase hex digits`);
+    }
+    if (entry.partial !== undefined && typeof entry.partial !== 'string') throw bad(where, `trace ${where}: "partial" must be a string`);
     for (const [model, counts] of Object.entries(entry.models)) {
       if (!isObject(counts)) throw bad(where, `trace ${where}, model "${model}": expected an object of counts`);
       for (const [name, n] of Object.entries(counts)) {

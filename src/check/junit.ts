@@ -4,7 +4,8 @@ import { Difference } from './compare';
 const esc = (s: string): string =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
-export function renderJunit(traces: string[], models: string[], diffs: Difference[], problems: Map<string, string>): string {
+export function renderJunit(traces: string[], models: string[], diffs: Difference[], problems: Map<string, string>,
+  partial: Map<string, string> = new Map()): string {
   const lines = ['<?xml version="1.0" encoding="UTF-8"?>'];
   const total = traces.length * models.length;
   const failures = new Set(diffs.map((d) => `${d.trace}\0${d.model}`));
@@ -12,6 +13,9 @@ export function renderJunit(traces: string[], models: string[], diffs: Differenc
   for (const t of traces) {
     const tf = models.filter((m) => failures.has(`${t}\0${m}`)).length + (problems.has(t) ? 1 : 0);
     lines.push(`  <testsuite name="${esc(t)}" tests="${models.length}" failures="${tf}">`);
+    if (partial.has(t)) {
+      lines.push(`    <properties><property name="partial" value="${esc(partial.get(t)!)}"/></properties>`);
+    }
     if (problems.has(t)) {
       lines.push(`    <testcase classname="${esc(t)}" name="baseline"><failure message="${esc(problems.get(t)!)}"/></testcase>`);
     }
@@ -26,6 +30,7 @@ export function renderJunit(traces: string[], models: string[], diffs: Differenc
       lines.push(`      <failure message="${mine.length} count(s) differ from the baseline">${esc(body)}</failure>`);
       lines.push('    </testcase>');
     }
+    if (partial.has(t)) lines.push(`    <system-err>${esc(`PARTIAL: ${partial.get(t)!}`)}</system-err>`);
     lines.push('  </testsuite>');
   }
   lines.push('</testsuites>');

@@ -4,8 +4,10 @@ import { FORMAT_CSV, FORMAT_NDJSON, NativeFormatter } from '../native/format';
 import { TraceReader } from '../tracefile/reader';
 import { headerJson } from '../report/header';
 import { UserError } from '../errors';
+import { jsonVisible } from '../util/escape';
 import { Out } from '../util/out';
 import { isStdin, renameSpool, spoolStdin } from '../util/stdin';
+import { examplesText } from './examples';
 import { declare, VerbOptions } from './options';
 
 /**
@@ -45,7 +47,7 @@ function print(file: string, format: 'ndjson' | 'csv', header: boolean, salvage:
     // Without --salvage the file was checked whole before; with it, the header of a damaged file is
     // still printed and the damage noted on stderr.
     if (salvage) for (const _ of reader.batches()); // eslint-disable-line @typescript-eslint/no-unused-vars
-    out.line(JSON.stringify(headerJson(reader.header)));
+    out.line(jsonVisible(JSON.stringify(headerJson(reader.header))));
     out.flush();
     reader.close();
     if (reader.damage) process.stderr.write(`msixtrace: --salvage: ${reader.damage}\n`);
@@ -76,9 +78,11 @@ export const options: VerbOptions = {
 
 export function builder(y: Argv): Argv {
   return declare(y, options)
-    .example('$0 dump traces/qemu-7.2-linux-6.1-e1000e/trace.msixtrace | head -3', 'first events as NDJSON')
-    .example('$0 dump t.msixtrace --format csv > events.csv', 'CSV for pandas or DuckDB')
-    .example('$0 dump t.msixtrace --header | jq .devices', 'device geometry');
+    .epilog(examplesText([
+      ['msixtrace dump trace.msixtrace | head -3', 'the first events as NDJSON'],
+      ['msixtrace dump trace.msixtrace --format csv > events.csv', 'CSV for pandas or DuckDB'],
+      ['msixtrace dump trace.msixtrace --header | jq .devices', 'the device geometry'],
+    ]));
 }
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function handler(argv: any): void {

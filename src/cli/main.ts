@@ -9,14 +9,17 @@
 // A plain command line skips yargs altogether (loading and building it costs ~40-80 ms, a quarter
 // of a small capture and more than the work of a 10 M-event replay): each verb's option table is
 // read by src/cli/options.ts parseDirect(), which hands anything unusual (help, errors, rare forms)
-// to yargs. MSIXTRACE_CLI_YARGS=1 always uses yargs.
+// to yargs (main(argv, { viaYargs: true }) always uses yargs: the tests compare the two).
 import type { Argv, CommandModule } from 'yargs';
-import { UserError } from '../errors';
+import { errnoWords, EXIT_IO, UserError } from '../errors';
 import { parseDirect, VerbOptions, YARGS_CONFIG } from './options';
-import { STDIN_PATH } from '../util/stdin';
+import { STDIN_PATH, STDOUT_PATH } from '../util/stdin';
 
-// Help order. Each module is ./<verb> and its `command` starts with the verb.
-const VERBS = ['capture', 'replay', 'report', 'check', 'dump', 'models', 'synth'] as const;
+// Options naming an output: a lone "-" after them is stdout, anywhere else stdin.
+const OUTPUT_OPTIONS = new Set(['-o', '--output', '--html', '--junit']);
+
+import { VERBS } from './verbs';
+import { examplesText } from './examples';
 
 type VerbModule = CommandModule & { options: VerbOptions };
 
@@ -46,16 +49,27 @@ async function guarded(run: () => Promise<unknown>): Promise<void> {
     await run();
   } catch (e) {
     if (e instanceof UserError) fail(e.message, e.exitCode);
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EPIPE') process.exit(0);
-    if (code && (e as NodeJS.ErrnoException).path) fail(`${(e as NodeJS.ErrnoException).path}: ${code}`);
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'EPIPE') process.exit(0);
+    // A system call no verb turned into its own message: still the path and the cause in words,
+    // never a raw errno.
+    if (err.code && err.path) {
+      const action = err.syscall === 'open' || err.syscall === 'read' || err.syscall === 'write' ? err.syscall : 'use';
+      fail(`cannot ${action} ${err.path}: ${errnoWords(err)}`, /^E(NOSPC|DQUOT|FBIG|IO|ROFS)$/.test(err.code) ? EXIT_IO : 2);
+    }
+    if (err.code && err.syscall) fail(`${err.syscall} failed: ${errnoWords(err)}`, EXIT_IO);
     throw e;
   }
 }
 
 /** viaYargs: read even a plain line through yargs (the tests compare both readings end to end). */
 export async function main(argv: string[], { viaYargs = false }: { viaYargs?: boolean } = {}): Promise<void> {
-  const args = argv.map((a) => (a === '-' ? STDIN_PATH : a));
+  // Under `ulimit -f` a write past the limit raises SIGXFSZ, whose default action kills the process
+  // with no word; handled, the write fails with EFBIG and the verb says so.
+  process.on('SIGXFSZ', () => undefined);
+  // Shell completion asks here for candidates (src/cli/completion.ts); never through yargs.
+  if (argv[0] === '__complete') return guarded(async () => (require('./completion') as typeof import('./completion')).complete(argv.slice(1)));
+  const args = argv.map((a, i) => (a === '-' ? (OUTPUT_OPTIONS.has(argv[i - 1]) ? STDOUT_PATH : STDIN_PATH) : a));
   const verb = args[0];
   if ((VERBS as readonly string[]).includes(verb) && !viaYargs) {
     const mod = load(verb);
@@ -74,14 +88,17 @@ export async function main(argv: string[], { viaYargs = false }: { viaYargs?: bo
     .demandCommand(1, 'name a verb (see --help)')
     .strict()
     .recommendCommands()
-    .completion('completion', 'print a bash/zsh completion script (msixtrace completion >> ~/.bashrc)')
-    .example('$0 capture trace.log --lspci lspci-vv.txt -o t.msixtrace', 'QEMU log + guest lspci -> trace file')
-    .example('$0 replay t.msixtrace -m all', 'absorbed vs forwarded per model')
-    .example('$0 dump t.msixtrace --format csv', 'events as CSV')
+    .epilog(examplesText([
+      ['msixtrace capture trace-msix.log --lspci lspci-vv.txt -o t.msixtrace', 'a QEMU log and the guest\'s lspci -vv: a trace file'],
+      ['msixtrace replay t.msixtrace --compare xen-4.1,xen-4.19', 'what moving from Xen 4.1 to 4.19 costs this workload'],
+      ['msixtrace dump t.msixtrace --format csv | head -3', 'the events as CSV'],
+    ]))
     .wrap(Math.min(110, process.stdout.columns || 110))
     .fail((msg, err) => {
-      if (err) throw err;
-      fail(`${msg} (see msixtrace --help)`);
+      // yargs' own validation errors (e.g. requiresArg: "Not enough arguments following: m") are the
+      // user's input, not a crash.
+      if (err && err.name !== 'YError') throw err;
+      fail(`${msg ?? err?.message} (see msixtrace --help)`);
     })
     .help()
     .alias('h', 'help')

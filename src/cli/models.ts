@@ -3,6 +3,7 @@ import type { Argv } from 'yargs';
 import { CATALOG } from '../replay/catalog';
 import { modelNames } from '../replay/model';
 import { Out } from '../util/out';
+import { examples } from './examples';
 import { declare, VerbOptions } from './options';
 
 export const command = 'models';
@@ -14,10 +15,10 @@ export const options: VerbOptions = {
 };
 
 export function builder(y: Argv): Argv {
-  return declare(y, options)
-    .example('$0 models', 'one line per model')
-    .example('$0 models --format markdown', 'the README model table')
-    .epilog('The rules behind each model, table by table: docs/models.md in the msixtrace package.');
+  return examples(declare(y, options), [
+    ['msixtrace models', 'one line per model'],
+    ['msixtrace models --format markdown', 'the README model table'],
+  ]).epilog('The rules behind each model, table by table: docs/models.md in the msixtrace package.');
 }
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function handler(argv: any): void {

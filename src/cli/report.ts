@@ -2,18 +2,18 @@
 // absorbed/forwarded per model, a forwarded-per-interval timeline, per-field bars, an entry × field
 // heat map and the device-model CPU estimate.
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import type { Argv } from 'yargs';
-import { UserError } from '../errors';
+import { ioError, UserError } from '../errors';
 import { DEFAULT_ABSORB_US, DEFAULT_FORWARD_US, parseCost } from '../replay/cost';
 import { StartState } from '../replay/model';
 import { collectSection, renderHtml, Section } from '../report/html';
-import { writeFileAtomic } from '../util/atomic';
+import { isStdout, refuseInputAsOutput, resolveOutput, writeFileAtomic } from '../util/atomic';
 import { parseDuration } from '../util/duration';
 import { Progress } from '../util/out';
 import { isStdin } from '../util/stdin';
 import { expandModels } from '../replay/model';
+import { examples } from './examples';
 import { declare, VerbOptions } from './options';
 
 export const command = 'report <trace...>';
@@ -21,7 +21,7 @@ export const describe = 'write a self-contained HTML report: per-model table, ti
 export const options: VerbOptions = {
   positional: { name: 'trace', array: true, describe: '.msixtrace files (- for stdin)' },
   options: {
-    html: { type: 'string', demandOption: true, requiresArg: true, describe: 'output HTML file (written whole or not at all)' },
+    html: { type: 'string', demandOption: true, requiresArg: true, describe: 'output HTML file (written whole or not at all; - for stdout)' },
     model: { alias: 'm', type: 'string', array: true, default: ['all'], describe: 'models (msixtrace models), comma lists, or all' },
     start: { type: 'string', default: 'cold', requiresArg: true, describe: 'cold|warm. cold: trace starts before the driver set the device up; warm: mid-run (registered, every entry bound)' },
     interval: { type: 'string', default: '1s', describe: 'timeline bucket, e.g. 100ms, 1s' },
@@ -30,49 +30,26 @@ export const options: VerbOptions = {
 };
 
 export function builder(y: Argv): Argv {
-  return declare(y, options)
-    .example('$0 report t.msixtrace --html report.html', 'every model, one page')
-    .example('$0 report a.msixtrace b.msixtrace -m kvm -m xen-4.7 --interval 100ms --html r.html', 'two traces, two models');
+  return examples(declare(y, options), [
+    ['msixtrace report trace.msixtrace --html report.html', 'every model, one page'],
+    ['msixtrace report trace.msixtrace -m kvm,xen-4.7 --interval 1s --html r.html', 'two models, counts over time'],
+  ]);
 }
 
-/** Fails before any work when the output cannot be written where asked. */
-function checkTarget(target: string): void {
+/** Fails before any work when the output cannot be written where asked, or is one of the traces. */
+function checkTarget(target: string, traces: string[]): void {
   if (!target || target.trim() === '') throw new UserError('--html needs a file name');
   if (isStdin(target)) throw new UserError('--html needs a file name, not stdin');
-  const dir = path.dirname(path.resolve(target));
-  let st: fs.Stats;
-  try {
-    st = fs.statSync(dir);
-  } catch {
-    throw new UserError(`${target}: cannot write: directory ${dir} does not exist`);
-  }
-  if (!st.isDirectory()) throw new UserError(`${target}: cannot write: ${dir} is not a directory`);
-  try {
-    if (fs.statSync(target).isDirectory()) throw new UserError(`${target}: is a directory; give --html a file name`);
-  } catch (e) {
-    if (e instanceof UserError) throw e;
-  }
-}
-
-/** The report reads a trace twice (replay, then the heat map), so stdin is spooled to a file first. */
-function spoolStdin(): { file: string; cleanup: () => void } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'msixtrace-report-'));
-  const file = path.join(dir, 'stdin.msixtrace');
-  const cleanup = (): void => fs.rmSync(dir, { recursive: true, force: true });
-  process.on('exit', cleanup);
-  try {
-    fs.writeFileSync(file, fs.readFileSync(0));
-  } catch (e) {
-    cleanup();
-    throw new UserError(`stdin: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  return { file, cleanup };
+  if (isStdout(target)) return;
+  const out = resolveOutput(target);
+  if (out.stat?.isDirectory()) throw new UserError(`cannot write ${target}: is a directory; give --html a file name`);
+  refuseInputAsOutput(target, traces);
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function handler(argv: any): void {
   const target = String(argv.html ?? '');
-  checkTarget(target);
+  checkTarget(target, (argv.trace as string[]).map(String));
   // Checked here rather than with yargs choices, whose message spans several lines.
   if (argv.start !== 'cold' && argv.start !== 'warm') throw new UserError(`bad --start '${argv.start}' (use cold or warm)`);
   const models = expandModels(argv.model);
@@ -83,17 +60,12 @@ export function handler(argv: any): void {
   const sections: Section[] = [];
   for (const trace of traces) {
     const progress = new Progress(`report ${trace}`);
-    const spool = isStdin(trace) ? spoolStdin() : null;
     try {
-      sections.push(collectSection(spool ? spool.file : trace, spool ? 'stdin' : trace, {
+      // One pass, stdin included: the heat map is counted with the replay.
+      sections.push(collectSection(trace, isStdin(trace) ? 'stdin' : trace, {
         models, start: argv.start as StartState, intervalNs, cost,
       }));
-    } catch (e) {
-      // The reader names the spooled copy; the user gave stdin.
-      if (spool && e instanceof UserError) throw new UserError(e.message.split(spool.file).join('stdin'), e.exitCode);
-      throw e;
     } finally {
-      spool?.cleanup();
       progress.done();
     }
   }

@@ -7,6 +7,7 @@ import { DEVICES, SynthParams } from '../synth/params';
 import { DEFAULTS, scenario, scenarioMarkdown, SCENARIOS, scenarioText } from '../synth/scenarios';
 import { parseDuration } from '../util/duration';
 import { Out, Progress } from '../util/out';
+import { examplesText } from './examples';
 import { declare, VerbOptions } from './options';
 
 function int(name: string, v: unknown, lo: number, hi: number): number {
@@ -97,12 +98,15 @@ export const options: VerbOptions = {
 
 export function builder(y: Argv): Argv {
   return declare(y, options)
-    .example('$0 synth --scenario xen-2010 -o xen2010.msixtrace', 'the 2010 case: 24 guests, 2.6.32, 82599 VFs, 10 s')
-    .example('$0 synth --scenario xen-2010 --duration 2s --seed 7 -o short.msixtrace', 'preset with overrides')
-    .example('$0 synth --kernel 2.6.29 --guests 4 --duration 1s -o old.msixtrace', 'pre-2.6.30 guests: flush reads of the own Vector Control')
-    .example('$0 synth --kernel 5.14 --device nvme -o nvme.msixtrace', 'mask-all of all 65 entries at enable')
-    .example('$0 synth --list-scenarios --format markdown', 'the presets as a README table')
-    .example('$0 synth --scenario storm-6.1 -o s.msixtrace && $0 replay s.msixtrace -m all', 'generate, then replay')
+    .epilog(examplesText([
+      ['msixtrace synth --scenario xen-2010 -o xen2010.msixtrace', 'the 2010 case: 24 guests, 2.6.32, 82599 VFs, 10 s'],
+      ['msixtrace synth --scenario xen-2010 --duration 2s --seed 7 -o s2.msixtrace', 'a preset with overrides'],
+      ['msixtrace synth --kernel 2.6.29 --guests 4 --duration 1s -o old.msixtrace', 'pre-2.6.30 guests: flush reads of their own Vector Control'],
+      ['msixtrace synth --kernel 5.14 --device nvme -o nvme.msixtrace', 'mask-all of all 65 entries at enable'],
+      ['msixtrace synth --list-scenarios --format markdown', 'the presets as a README table'],
+      ['msixtrace synth --scenario storm-6.1 -o s.msixtrace', 'generate a workload, then replay it'],
+      ['msixtrace replay s.msixtrace --compare xen-4.7,xen-4.19', 'the step to Xen 4.19 for it'],
+    ]))
     .epilog('The table accesses each kernel era makes, event by event: docs/guest-patterns.md in the msixtrace package.');
 }
 

@@ -1,11 +1,15 @@
-// Binding to the native EventBatch decoder and parallel feed (native/decode.c), in the same
-// libmsixmodels.so as the models. The reader uses it when the library is there and falls back to
-// the JS reference decoder (src/tracefile/batch-codec.ts) when it is not, so capture, dump and the
-// tests of the file format never require the native build; replay needs the library anyway.
+// Binding to the native EventBatch decoder (native/tracefile/decode.c) and the replay pipeline
+// (native/replay/pipeline.h), in the same libmsixmodels.so as the models. The reader uses the
+// decoder when the library is there and falls back to the JS reference decoder
+// (src/tracefile/batch-codec.ts) when it is not, so capture, dump and the tests of the file format
+// never require the native build; replay needs the library anyway.
+import * as os from 'os';
 import { EventBatch } from '../events';
-import { isNull, NativeLib, nativeIfPresent, pointerBytes, pointerTable as nativePointerTable } from './library';
+import { isNull, NativeLib, nativeIfPresent, pointerBytes, pointerTable } from './library';
 
-type DecodeLib = NativeLib;
+type DecodeLib = Pick<NativeLib, 'msx_decode_scratch_size' | 'msx_decode_batch' | 'msx_crc32'>;
+type PipeLib = Pick<NativeLib, 'msx_pipe_create' | 'msx_pipe_submit' | 'msx_pipe_finish' | 'msx_pipe_destroy' |
+  'msx_pipe_configure' | 'msx_pipe_explain_setup' | 'msx_pipe_explain_write' | 'msx_pipe_result'>;
 
 const MESSAGES: Record<number, string> = {
   [-1]: 'field runs past the end of its batch',
@@ -31,6 +35,7 @@ const MESSAGES: Record<number, string> = {
 };
 
 let lib: DecodeLib | null | undefined;
+let pipeLib: PipeLib | null | undefined;
 
 function load(): DecodeLib | null {
   if (lib !== undefined) return lib;
@@ -39,6 +44,14 @@ function load(): DecodeLib | null {
   // Without the library file the JS decoder takes over.
   lib = nativeIfPresent();
   return lib;
+}
+
+/** The pipeline decodes natively whatever the reader does (MSIXTRACE_JS_DECODE=1 only moves the
+ * reader's own decoding to JS). */
+function loadPipe(): PipeLib | null {
+  if (pipeLib !== undefined) return pipeLib;
+  pipeLib = nativeIfPresent();
+  return pipeLib;
 }
 
 export class DecodeError extends Error {
@@ -80,19 +93,6 @@ export function nativeCrc32(buf: Buffer, crc = 0): number | null {
   return l ? l.msx_crc32(crc, buf, buf.length) >>> 0 : null;
 }
 
-/** A native array of the context pointers, for feedMany (build once per replay). */
-export function pointerTable(ctxs: Buffer[]): Buffer {
-  return nativePointerTable(ctxs);
-}
-
-/** Feeds one batch to the nctx contexts of `table` on up to `threads` threads: 0, -1 when a feed
- * failed, null when the native library has no parallel feed. */
-export function feedMany(table: Buffer, nctx: number, batch: EventBatch, threads: number): number | null {
-  const l = load();
-  if (!l) return null;
-  return l.msx_feed_many(table, nctx, batch.buf, batch.cap, batch.n, threads);
-}
-
 export const POINTER_BYTES: number = pointerBytes();
 
 /** The decoder side of a TraceReader: what the reader calls per EventBatch packet. */
@@ -102,12 +102,36 @@ export interface BatchDecoder {
   decode(buf: Buffer, start: number, end: number, out: EventBatch, ndev: number): void;
 }
 
-/** Native replay pipeline (native/pipeline.h): each EventBatch packet is decoded and fed to every
- * model context in one call, with no per-event work in JS; the feeds run on native worker threads
- * while JS reads the next packet and the caller's thread decodes it. As a BatchDecoder it takes a
- * reader's place: decode() fills only out.n (the columns stay untouched) and tsMin/tsMax. Counters
- * are complete after finish(). No decision bytes: --explain, --by entry and --interval use the
- * column path (ModelRun.feed). */
+/** What the pipeline counts besides the counters (native/replay/pipeline.h, msx_pipe_configure). */
+export interface PipeCounting {
+  by?: 'entry' | 'guest' | 'vcpu';
+  maxGroups?: number;
+  intervalNs?: number;
+  maxBuckets?: number;
+  heatRows?: number;
+  explain?: boolean;
+}
+
+const BY_CODE = { entry: 1, guest: 2, vcpu: 3 } as const;
+const ERRNO_NAMES = new Map(Object.entries(os.constants.errno).map(([name, n]) => [n, name]));
+export const HEAT_COLUMNS = 10;
+const RESULT = { sizes: 0, groupKeys: 1, groups: 2, bucketKeys: 3, buckets: 4, heatKeys: 5, heat: 6 } as const;
+
+export interface PipeSizes {
+  groups: number;
+  groupOverflow: boolean;
+  buckets: number;
+  bucketOverflow: boolean;
+  heatRows: number;
+  heatOverflow: boolean;
+}
+
+/** Native replay pipeline (native/replay/pipeline.h): each EventBatch packet is decoded and fed to
+ * every model context in one call, with no per-event work in JS; the feeds run on native worker
+ * threads while JS reads the next packet and the caller's thread decodes it. As a BatchDecoder it
+ * takes a reader's place: decode() fills only out.n (the columns stay untouched) and tsMin/tsMax.
+ * configure() adds per-group, per-bucket and heat-map counts and the --explain text, all computed
+ * natively a batch at a time. Counters and counts are complete after finish(). */
 export class NativePipeline implements BatchDecoder {
   private pipe: Buffer | null;
   private readonly infoBuf = Buffer.alloc(24);
@@ -115,29 +139,92 @@ export class NativePipeline implements BatchDecoder {
   tsMin = 0;
   tsMax = 0;
 
-  private constructor(private readonly lib: DecodeLib, pipe: Buffer, private readonly ndev: number) {
+  private constructor(private readonly lib: PipeLib, pipe: Buffer, private readonly ndev: number) {
     this.pipe = pipe;
   }
 
   /** A pipeline over the contexts (all created for the same ndev devices), or null when the library
    * has none or refuses them. The contexts must outlive destroy(). */
   static create(ctxs: Buffer[], ndev: number, threads: number): NativePipeline | null {
-    const l = load();
+    const l = loadPipe();
     if (!l || ctxs.length === 0) return null;
     // The pipeline copies the pointers: the table may go once it is created.
     const pipe = l.msx_pipe_create(pointerTable(ctxs), ctxs.length, ndev, Math.max(1, threads));
     if (isNull(pipe)) return null;
-    return new NativePipeline(l as DecodeLib, pipe, ndev);
+    return new NativePipeline(l, pipe, ndev);
+  }
+
+  /** Before the first batch: what to count besides the counters. */
+  configure(c: PipeCounting): void {
+    const rc = this.lib.msx_pipe_configure(this.live(), c.by ? BY_CODE[c.by] : 0, c.maxGroups ?? 0, c.intervalNs ?? 0,
+      c.maxBuckets ?? 0, c.heatRows ?? 0, c.explain ? 1 : 0);
+    if (rc === -2) throw new Error('out of memory configuring the replay pipeline');
+    if (rc !== 0) throw new Error(`internal: replay pipeline refused its configuration ${JSON.stringify(c)}`);
   }
 
   decode(buf: Buffer, start: number, end: number, out: EventBatch, ndev: number): void {
-    if (!this.pipe) throw new Error('internal: pipeline destroyed');
     if (ndev !== this.ndev) throw new Error('internal: pipeline built for another device count');
-    const rc = this.lib.msx_pipe_submit(this.pipe, buf, start, end, this.infoBuf);
+    const rc = this.lib.msx_pipe_submit(this.live(), buf, start, end, this.infoBuf);
     if (rc < 0) throw new DecodeError(MESSAGES[rc] ?? `decode error ${rc}`, this.info[0], rc);
     out.n = rc;
     this.tsMin = this.info[1];
     this.tsMax = this.info[2];
+  }
+
+  /** --explain: each context's line prefix (the JSON up to the value of "index"). */
+  explainSetup(prefixes: Buffer[]): void {
+    const ends = Buffer.alloc(4 * prefixes.length);
+    let at = 0;
+    prefixes.forEach((p, m) => ends.writeUInt32LE((at += p.length), 4 * m));
+    const rc = this.lib.msx_pipe_explain_setup(this.live(), Buffer.concat(prefixes), ends);
+    if (rc === -2) throw new Error('out of memory setting up --explain');
+    if (rc !== 0) throw new Error('internal: --explain setup refused');
+  }
+
+  /**
+   * Writes the --explain lines of the batch last decoded to fd, every context's in turn, natively,
+   * at the reader's pace (one call per batch: every FFI call costs memory that ffi-napi never
+   * gives back, so nothing here is called per buffer or per event). Throws the failed write's
+   * error (code EPIPE when the reader went away).
+   */
+  explainWrite(fd: number, index0: number): void {
+    const rc = this.lib.msx_pipe_explain_write(this.live(), fd, index0);
+    if (rc < 0) {
+      const code = ERRNO_NAMES.get(-rc) ?? `errno ${-rc}`;
+      const e: NodeJS.ErrnoException = new Error(`${code}: write`);
+      e.code = code;
+      e.errno = rc;
+      e.syscall = 'write';
+      throw e;
+    }
+  }
+
+  sizes(): PipeSizes {
+    const v = this.result(RESULT.sizes, 0, 6);
+    return { groups: v[0], groupOverflow: v[1] !== 0, buckets: v[2], bucketOverflow: v[3] !== 0, heatRows: v[4], heatOverflow: v[5] !== 0 };
+  }
+
+  /** Per group: [key >> 32, key & 0xffffffff]. */
+  groupKeys(n: number): Float64Array { return this.result(RESULT.groupKeys, 0, n * 2); }
+  /** Model's counts per group (n groups, plus the overflow group when there was one): [write][outcome 0..3]. */
+  groups(model: number, rows: number): Float64Array { return this.result(RESULT.groups, model, rows * 8); }
+  bucketKeys(n: number): Float64Array { return this.result(RESULT.bucketKeys, 0, n); }
+  /** Model's [absorbed, forwarded] per bucket. */
+  buckets(model: number, n: number): Float64Array { return this.result(RESULT.buckets, model, n * 2); }
+  /** Per heat row: [device, entry (0xffffffff: the PBA)]. */
+  heatKeys(n: number): Float64Array { return this.result(RESULT.heatKeys, 0, n * 2); }
+  heat(n: number): Float64Array { return this.result(RESULT.heat, 0, n * HEAT_COLUMNS); }
+
+  private result(what: number, model: number, count: number): Float64Array {
+    const out = Buffer.alloc(Math.max(1, count) * 8);
+    const rc = this.lib.msx_pipe_result(this.live(), what, model, out, Math.max(1, count));
+    if (rc < 0) throw new Error(`internal: replay pipeline result ${what} refused`);
+    return new Float64Array(out.buffer, out.byteOffset, rc);
+  }
+
+  private live(): Buffer {
+    if (!this.pipe) throw new Error('internal: pipeline destroyed');
+    return this.pipe;
   }
 
   /** Waits until every submitted batch is fed to every context. */

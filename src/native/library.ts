@@ -32,12 +32,20 @@ export interface NativeLib {
     scratchLen: number, info: Buffer): number;
   msx_crc32(crc: number, buf: Buffer, len: number): number;
   msx_crc32_tables(crc: number, buf: Buffer, len: number): number;
-  msx_feed_many(ctxs: Buffer, nctx: number, buf: Buffer, cap: number, n: number, threads: number): number;
   // replay pipeline (native/replay/pipeline.h)
   msx_pipe_create(ctxs: Buffer, nctx: number, ndev: number, threads: number): NativePointer;
   msx_pipe_submit(pipe: NativePointer, buf: Buffer, start: number, end: number, info: Buffer): number;
   msx_pipe_finish(pipe: NativePointer): number;
   msx_pipe_destroy(pipe: NativePointer): void;
+  msx_pipe_configure(pipe: NativePointer, by: number, maxGroups: number, intervalNs: number, maxBuckets: number,
+    heatRows: number, explain: number): number;
+  msx_pipe_explain_setup(pipe: NativePointer, prefixes: Buffer, ends: Buffer): number;
+  msx_pipe_explain_write(pipe: NativePointer, fd: number, index0: number): number;
+  msx_pipe_result(pipe: NativePointer, what: number, model: number, out: Buffer, cap: number): number;
+  // policies as models (native/replay/policy.h)
+  msx_policy_size(): number;
+  msx_policy_compile(out: Buffer, knobs: Buffer, n: number, name: string): number;
+  msx_create_policy(policy: Buffer, start: number, devs: Buffer, ndev: number, options: number): NativePointer;
   // trace file encoder (native/tracefile/encode.h)
   msx_encoder_create(): NativePointer;
   msx_encoder_destroy(enc: NativePointer): void;
@@ -52,7 +60,7 @@ export interface NativeLib {
 }
 
 /** 'ctx' stands for an opaque pointer type (void *), which ffi-napi needs built from ref-napi. */
-type FfiType = 'void' | 'int32' | 'uint32' | 'string' | 'pointer' | 'ctx';
+type FfiType = 'void' | 'int32' | 'uint32' | 'int64' | 'double' | 'string' | 'pointer' | 'ctx';
 type Signature = [ret: FfiType, args: FfiType[]];
 
 /** The signature of every function in NativeLib: the one table the library is bound from. */
@@ -70,11 +78,17 @@ const SIGNATURES: { [K in keyof NativeLib]: Signature } = {
   msx_decode_batch: ['int32', ['pointer', 'uint32', 'uint32', 'pointer', 'uint32', 'uint32', 'pointer', 'uint32', 'pointer']],
   msx_crc32: ['uint32', ['uint32', 'pointer', 'uint32']],
   msx_crc32_tables: ['uint32', ['uint32', 'pointer', 'uint32']],
-  msx_feed_many: ['int32', ['pointer', 'uint32', 'pointer', 'uint32', 'uint32', 'uint32']],
   msx_pipe_create: ['ctx', ['pointer', 'uint32', 'uint32', 'uint32']],
   msx_pipe_submit: ['int32', ['ctx', 'pointer', 'uint32', 'uint32', 'pointer']],
   msx_pipe_finish: ['int32', ['ctx']],
   msx_pipe_destroy: ['void', ['ctx']],
+  msx_pipe_configure: ['int32', ['ctx', 'int32', 'uint32', 'double', 'uint32', 'uint32', 'int32']],
+  msx_pipe_explain_setup: ['int32', ['ctx', 'pointer', 'pointer']],
+  msx_pipe_explain_write: ['int32', ['ctx', 'int32', 'double']],
+  msx_pipe_result: ['int32', ['ctx', 'int32', 'uint32', 'pointer', 'uint32']],
+  msx_policy_size: ['int32', []],
+  msx_policy_compile: ['int32', ['pointer', 'pointer', 'uint32', 'string']],
+  msx_create_policy: ['ctx', ['pointer', 'int32', 'pointer', 'uint32', 'uint32']],
   msx_encoder_create: ['ctx', []],
   msx_encoder_destroy: ['void', ['ctx']],
   msx_encode_batch: ['int32', ['ctx', 'pointer', 'uint32', 'uint32', 'uint32', 'pointer', 'uint32']],
@@ -136,17 +150,22 @@ function ref(): any {
 
 let lib: NativeLib | null = null;
 
-function load(file: string): NativeLib {
+/** Binds the functions of `signatures` in `file`: the one place ffi-napi makes a library object. */
+function bind<T>(file: string, signatures: Record<string, Signature>): T {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const ffi = require('@2060.io/ffi-napi');
   const ptr = ref().refType(ref().types.void);
   const table: Record<string, unknown[]> = {};
-  for (const [name, [ret, args]] of Object.entries(SIGNATURES) as Array<[string, Signature]>) {
+  for (const [name, [ret, args]] of Object.entries(signatures)) {
     table[name] = [ret === 'ctx' ? ptr : ret, args.map((a) => (a === 'ctx' ? ptr : a))];
   }
+  return ffi.Library(file, table) as T;
+}
+
+function load(file: string): NativeLib {
   let bound: NativeLib;
   try {
-    bound = ffi.Library(file, table) as NativeLib;
+    bound = bind<NativeLib>(file, SIGNATURES);
   } catch (e) {
     throw new UserError(`native library ${file} cannot be used by this msixtrace (${(e as Error).message.split('\n')[0]}): ${REBUILD}`);
   }
@@ -205,4 +224,41 @@ export function pointerTable(ptrs: NativePointer[]): Buffer {
   const table = Buffer.alloc(Math.max(1, ptrs.length) * size);
   for (let i = 0; i < ptrs.length; i++) ref().writePointer(table, i * size, ptrs[i]);
   return table;
+}
+
+// ---- libmsixtracedat.so: capture's trace.dat reader, a library of its own because it links
+// libtracecmd, which a machine may lack (then it is built from absent.c and says so) ----
+
+/** The trace.dat reader (native/capture/tracedat). */
+export interface TracedatLib {
+  msx_tracedat_available(): number;
+  msx_tracedat_open(file: string, err: Buffer, errlen: number): NativePointer;
+  msx_tracedat_read(h: NativePointer, buf: Buffer, cap: number): number;
+  msx_tracedat_close(h: NativePointer): void;
+}
+
+const TRACEDAT_SIGNATURES: { [K in keyof TracedatLib]: Signature } = {
+  msx_tracedat_available: ['int32', []],
+  msx_tracedat_open: ['ctx', ['string', 'pointer', 'uint32']],
+  msx_tracedat_read: ['int64', ['ctx', 'pointer', 'uint32']],
+  msx_tracedat_close: ['void', ['ctx']],
+};
+
+let tracedatLib: TracedatLib | null | undefined;
+
+/** The trace.dat reader, or null when its library is absent or was built without libtracecmd. */
+export function tracedat(): TracedatLib | null {
+  if (tracedatLib !== undefined) return tracedatLib;
+  tracedatLib = null;
+  const file = process.env.MSIXTRACE_TRACEDAT_LIB ?? path.join(path.resolve(__dirname, '..', '..'), 'build', 'Release', 'libmsixtracedat.so');
+  if (!fs.existsSync(file)) return null;
+  let l: TracedatLib;
+  try {
+    l = bind<TracedatLib>(file, TRACEDAT_SIGNATURES);
+  } catch {
+    return null; // the absent.c build: only msx_tracedat_available, which says 0
+  }
+  if (l.msx_tracedat_available() !== 1) return null;
+  tracedatLib = l;
+  return l;
 }

@@ -2,14 +2,20 @@
 import { EventBatch } from '../events';
 import { COUNTERS, DEVICE_CFG_BYTES, isNull, native, START_COLD, START_WARM } from '../native/binding';
 import { UserError } from '../errors';
+import { chooseModels, LATEST, ModelChoice } from './catalog';
+import { createPolicyContext, isPolicyModel, policyOf } from '../policy/context';
 
 export interface Geometry {
   tableGpa: bigint;
   pbaGpa: bigint | null;
   entries: number;
+  /** This device's own start (replay --start auto); the run's start when absent. */
+  start?: StartState;
 }
 
 export type StartState = 'cold' | 'warm';
+/** msx_create's start when each device record carries its own (msx_device_cfg.start). */
+const START_PER_DEVICE = 2;
 
 export function modelNames(): string[] {
   const lib = native();
@@ -20,21 +26,34 @@ export function modelNames(): string[] {
 
 /** Canonical model name for a name or alias (kvm -> forward-all); UserError when unknown. */
 export function resolveModel(name: string): string {
+  if (isPolicyModel(name)) return (policyOf(name), name); // policy:FILE, checked now (exit 2 on errors)
   const lib = native();
   const i = lib.msx_model_find(name);
   if (i < 0) throw new UserError(`unknown model '${name}' (known: ${modelNames().join(', ')}, kvm, all)`);
   return lib.msx_model_name(i);
 }
 
-/** -m values: names, aliases, comma lists and 'all'; order kept, duplicates dropped. */
+/** The -m list as choices: model names, aliases, releases (xen-4.17), comma lists, all. */
+export function chooseFrom(list: string[] | string | undefined, flag = '-m'): ModelChoice[] {
+  const lib = native();
+  return chooseModels(list, (n) => {
+    if (isPolicyModel(n)) return (policyOf(n), n); // policy:FILE, checked now (exit 2 on errors)
+    const i = lib.msx_model_find(n);
+    return i < 0 ? null : lib.msx_model_name(i);
+  }, modelNames, (what) => {
+    if (what === '') return new UserError(`${flag} needs a model name (msixtrace models lists them; or a Xen release such as xen-4.17, or all)`);
+    const known = `(known: ${modelNames().join(', ')}, kvm, all)`;
+    const release = /^(\S+) (is .*)$/.exec(what);
+    if (release) return new UserError(`unknown model '${release[1]}' ${known}: ${release[1]} ${release[2]}`);
+    return new UserError(`unknown model '${what}' ${known} or a Xen release ${RELEASE_SPAN} such as xen-4.17`);
+  });
+}
+
+const RELEASE_SPAN = `3.0–${LATEST[0]}.${LATEST[1]}`;
+
+/** The canonical model names of a -m list (for verbs that do not print labels). */
 export function expandModels(list: string[] | string | undefined): string[] {
-  const raw = (Array.isArray(list) ? list : list ? [list] : ['all']).flatMap((s) => String(s).split(','));
-  const out: string[] = [];
-  for (const name of raw.map((s) => s.trim()).filter(Boolean)) {
-    const names = name === 'all' ? modelNames() : [resolveModel(name)];
-    for (const n of names) if (!out.includes(n)) out.push(n);
-  }
-  return out;
+  return chooseFrom(list).map((c) => c.model);
 }
 
 export function deviceConfig(devices: Geometry[]): Buffer {
@@ -45,6 +64,7 @@ export function deviceConfig(devices: Geometry[]): Buffer {
     buf.writeBigUInt64LE(d.pbaGpa ?? 0n, o + 8);
     buf.writeUInt32LE(d.entries, o + 16);
     buf.writeUInt32LE(d.pbaGpa === null ? 0 : 1, o + 20);
+    buf.writeUInt32LE(d.start === 'warm' ? START_WARM : START_COLD, o + 24);
   });
   return buf;
 }
@@ -53,14 +73,25 @@ export class ModelRun {
   readonly model: string;
   private ctx: Buffer | null;
   private readonly out = Buffer.alloc(COUNTERS * 8);
+  private policy: Buffer | null = null; // a policy:... model's compiled policy, which its context reads
 
   constructor(model: string, start: StartState, devices: Geometry[], options = 0) {
     const lib = native();
+    if (isPolicyModel(model)) {
+      if (devices.length === 0) throw new UserError('trace has no devices: nothing to model');
+      const p = createPolicyContext(model, start === 'warm' ? START_WARM : START_COLD, deviceConfig(devices), devices.length, options);
+      if (isNull(p.ctx)) throw new UserError(`model ${model}: device geometry rejected (entries must be 1..2048)`);
+      this.model = model;
+      this.ctx = p.ctx;
+      this.policy = p.storage;
+      return;
+    }
     const id = lib.msx_model_find(model);
     if (id < 0) throw new UserError(`unknown model '${model}'`);
     this.model = lib.msx_model_name(id);
     if (devices.length === 0) throw new UserError('trace has no devices: nothing to model');
-    const ctx = lib.msx_create(id, start === 'warm' ? START_WARM : START_COLD, deviceConfig(devices), devices.length,
+    const perDevice = devices.some((d) => d.start !== undefined);
+    const ctx = lib.msx_create(id, perDevice ? START_PER_DEVICE : start === 'warm' ? START_WARM : START_COLD, deviceConfig(devices), devices.length,
       options);
     if (isNull(ctx)) throw new UserError(`model ${model}: device geometry rejected (entries must be 1..2048)`);
     this.ctx = ctx;
@@ -89,5 +120,6 @@ export class ModelRun {
   close(): void {
     if (this.ctx) native().msx_destroy(this.ctx);
     this.ctx = null;
+    this.policy = null;
   }
 }

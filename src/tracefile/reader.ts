@@ -1,15 +1,14 @@
 // Streaming .msixtrace reader: holds one packet (at most one batch) in memory at a time. A file
 // that ends before its footer, or whose bytes do not parse, is an error with the byte offset,
 // raised after the complete batches before it have been handed out.
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
 import { EventBatch } from '../events';
-import { UserError } from '../errors';
+import { ioError, UserError } from '../errors';
 import { FORMAT_VERSION } from '../version';
 import { alignedBuffers, padTo64 } from '../util/aligned';
+import { escapeControls } from '../util/escape';
 import { displayName, isStdin } from '../util/stdin';
+import { GunzipError, GunzipSync } from '../util/gunzip-sync';
 import { BatchDecoder, DecodeError, NativeDecoder } from '../native/decode';
 import { decodeBatch, MAX_BATCH } from './batch-codec';
 import { decodeFooter, decodeHeader, Footer, Header } from './schema';
@@ -32,31 +31,6 @@ function isGzip(fd: number): boolean {
   return got === 2 && magic[0] === 0x1f && magic[1] === 0x8b;
 }
 
-/**
- * A gzipped trace (`t.msixtrace.gz`) is inflated by gzip into an unlinked temporary file, so the
- * reader keeps streaming a plain file in bounded memory; returns the new descriptor.
- */
-function gunzipToTemp(file: string, fd: number, name: string): number {
-  fs.closeSync(fd);
-  const tmp = path.join(os.tmpdir(), `msixtrace-${process.pid}-${Date.now().toString(36)}.msixtrace`);
-  const out = fs.openSync(tmp, 'w');
-  try {
-    const r = spawnSync('gzip', ['-dc', file], { stdio: ['ignore', out, 'pipe'] });
-    if (r.error) throw new UserError(`${name}: cannot run gzip to read a gzipped trace: ${(r.error as NodeJS.ErrnoException).code}`);
-    if (r.status !== 0) {
-      const why = String(r.stderr).trim().split('\n').pop()?.replace(/^gzip: [^:]*: /, '') || `gzip exit ${r.status}`;
-      // The offset is in the compressed file: where gzip's input ran out, or its start.
-      const at = /unexpected end of file/.test(why) ? fs.statSync(file).size : 0;
-      throw new UserError(`${name}: byte ${at}: ${at ? 'truncated gzip data' : 'bad gzip data'} (gzip: ${why})`);
-    }
-    // Reopened for reading from the start, then unlinked: the data lives as long as the descriptor.
-    return fs.openSync(tmp, 'r');
-  } finally {
-    fs.closeSync(out);
-    fs.rmSync(tmp, { force: true });
-  }
-}
-
 export class TraceReader {
   readonly file: string;
   readonly header: Header;
@@ -65,6 +39,8 @@ export class TraceReader {
   damage: string | null = null;
   private fd: number;
   private readonly ownsFd: boolean;
+  // A gzipped trace (`t.msixtrace.gz`) is inflated as it is read, never to disk.
+  private gz: GunzipSync | null = null;
   // Aligned, and every read lands on a 64-byte boundary (src/util/aligned.ts): read() into the
   // window was a sixth of a one-model replay's time on the decoding thread.
   private win = alignedBuffers(CHUNK * 2)[0];
@@ -84,11 +60,11 @@ export class TraceReader {
       try {
         this.fd = fs.openSync(file, 'r');
       } catch (e) {
-        throw new UserError(`${this.file}: cannot open: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        throw ioError('open', this.file, e);
       }
       this.ownsFd = true;
       if (fs.fstatSync(this.fd).isDirectory()) throw new UserError(`${this.file}: is a directory, not a .msixtrace file`);
-      if (isGzip(this.fd)) this.fd = gunzipToTemp(file, this.fd, this.file);
+      if (isGzip(this.fd)) this.gz = new GunzipSync(file);
     }
     if (!this.nextPacket()) throw this.error(0, 'empty file, not a .msixtrace trace');
     const firstAt = this.pkAt;
@@ -100,7 +76,7 @@ export class TraceReader {
       throw this.error(firstAt, `corrupt header (${(e as Error).message})`);
     }
     if (header.formatVersion > FORMAT_VERSION) {
-      throw this.error(firstAt, `written in format version ${header.formatVersion} by msixtrace ${header.toolVersion}; this msixtrace reads version ${FORMAT_VERSION}: upgrade msixtrace`);
+      throw this.error(firstAt, `written in format version ${header.formatVersion} by msixtrace ${escapeControls(header.toolVersion)}; this msixtrace reads version ${FORMAT_VERSION}: upgrade msixtrace`);
     }
     if (header.formatVersion < 1) throw this.error(firstAt, 'not a .msixtrace file (no format version in header)');
     this.header = header;
@@ -112,11 +88,10 @@ export class TraceReader {
   }
 
   /**
-   * Hands the native decoding of every following batch to another decoder, e.g. the replay
-   * pipeline, which decodes and feeds the models in one call (only where decoding is native).
+   * Hands the decoding of every following batch to another decoder, e.g. the replay pipeline,
+   * which decodes and feeds the models in one call.
    */
   useDecoder(d: BatchDecoder): void {
-    if (!this.decoder) throw new Error('internal: useDecoder() on a reader that decodes in JS');
     this.decoder = d;
   }
 
@@ -142,12 +117,17 @@ export class TraceReader {
     let got: number;
     for (;;) {
       try {
-        got = fs.readSync(this.fd, this.win, this.winLen, CHUNK, null);
+        got = this.gz ? this.gz.read(this.win, this.winLen, CHUNK) : fs.readSync(this.fd, this.win, this.winLen, CHUNK, null);
         break;
       } catch (e) {
+        if (e instanceof GunzipError) {
+          // The offset is in the compressed file: where its data broke off.
+          const f = e.failure;
+          throw this.error(f.at, f.truncated ? 'truncated gzip data' : `bad gzip data (${f.message})`);
+        }
         if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
         if ((e as NodeJS.ErrnoException).code === 'EOF') { got = 0; break; }
-        throw new UserError(`${this.file}: read error: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        throw ioError('read', this.file, e);
       }
     }
     if (got === 0) {
@@ -227,8 +207,8 @@ export class TraceReader {
     let events = 0;
     let batches = 0;
     const ndev = this.header.devices.length;
-    const nat = this.decoder;
     for (;;) {
+      const nat = this.decoder;
       try {
         if (!this.nextPacket()) throw this.error(this.pos, `truncated: the file ends after ${batches} complete batches (${events} events) with no footer`);
         if (this.pkKind === PACKET_FOOTER) {
@@ -289,6 +269,7 @@ export class TraceReader {
   }
 
   close(): void {
+    this.gz?.close();
     if (this.ownsFd) {
       try { fs.closeSync(this.fd); } catch { /* closed */ }
     }

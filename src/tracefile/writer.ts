@@ -7,6 +7,7 @@
 // bytes (test/tracefile-encode.test.js). When the hook can (start/finish), the writer's own full
 // batch is encoded on another thread while events go into a second batch: `batch` then alternates
 // between two EventBatches, so callers that fill it directly must read it again after flush().
+import { UserError } from '../errors';
 import { EventBatch } from '../events';
 import { AtomicFile } from '../util/atomic';
 import { FORMAT_VERSION, TOOL_VERSION } from '../version';
@@ -14,6 +15,9 @@ import { BatchEncoder, MAX_BATCH } from './batch-codec';
 import { defaultEncoder, EventBatchEncoder, NATIVE_MIN_EVENTS } from '../native/encode';
 import { Device, encodeFooter, encodeHeader, Footer, Header } from './schema';
 import { varintSize, WireWriter } from './wire';
+
+// The longest packet a reader accepts (src/tracefile/reader.ts refuses longer ones as corrupt).
+export const MAX_PACKET_BYTES = 64 << 20;
 
 export const PACKET_HEADER = 1;
 export const PACKET_EVENTS = 2;
@@ -71,9 +75,14 @@ export class TraceWriter {
     };
     this.limit = Math.max(1, Math.min(batchSize, MAX_BATCH));
     this.batch = new EventBatch(this.limit);
+    // Checked before the file exists: a capture writes only files the reader accepts.
+    const head = encodeHeader(this.header);
+    if (1 + varintSize(head.length) + head.length > MAX_PACKET_BYTES) {
+      throw new UserError(`${target}: the trace header would take ${(head.length / 2 ** 20).toFixed(1)} MiB (${init.devices.length} devices, ${this.header.notes.length} notes, ${this.header.sourceFiles.length} source files); a trace header holds at most 64 MiB`);
+    }
     this.file = new AtomicFile(target);
     try {
-      this.packet(PACKET_HEADER, encodeHeader(this.header));
+      this.packet(PACKET_HEADER, head);
     } catch (e) {
       this.file.abort();
       throw e;

@@ -1,6 +1,7 @@
 // Buffered stdout that works the same on a TTY, a file and a pipe; a closed pipe (`| head`) ends
-// the process quietly, as Unix tools do.
-import * as fs from 'fs';
+// the process quietly, as Unix tools do; any other write error is one line naming stdout.
+import { ioError } from '../errors';
+import { writeAllSync } from './fdwrite';
 
 const LIMIT = 1 << 16;
 
@@ -35,16 +36,11 @@ export class Out {
   }
 
   private writeAll(buf: Buffer): void {
-    let at = 0;
-    while (at < buf.length) {
-      try {
-        at += fs.writeSync(this.fd, buf, at, buf.length - at);
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code === 'EAGAIN') continue;
-        if (code === 'EPIPE') process.exit(0);
-        throw e;
-      }
+    try {
+      writeAllSync(this.fd, buf);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EPIPE') process.exit(0);
+      throw ioError('write', this.fd === 1 ? 'stdout' : `descriptor ${this.fd}`, e);
     }
   }
 }

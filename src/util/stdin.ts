@@ -1,6 +1,9 @@
 // yargs turns a lone "-" argument into an empty string, so the CLI swaps it for this path before
 // parsing; readers treat it as standard input.
 export const STDIN_PATH = '/dev/stdin';
+// ... and a lone "-" after an output option (-o, --html, --junit) for this one: stdout, written
+// through (src/util/atomic.ts).
+export const STDOUT_PATH = '/dev/stdout';
 
 export function isStdin(file: string): boolean {
   return file === '-' || file === STDIN_PATH;
@@ -46,8 +49,8 @@ export function spoolStdin(): { file: string; cleanup: () => void } {
     fs.closeSync(out);
     cleanup();
     // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const { UserError } = require('../errors') as typeof import('../errors');
-    throw new UserError(`stdin: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    const { ioError } = require('../errors') as typeof import('../errors');
+    throw ioError('read', 'stdin', e);
   }
   fs.closeSync(out);
   return { file, cleanup };

@@ -57,6 +57,7 @@ export function scanFtraceContext(line: string, ev: number, ctx: KvmContext): bo
   if (j === i || j < 0 || line.charCodeAt(j) !== DASH) return false;
   ctx.thread = decimal(line, j + 1, i + 1);
   ctx.guest = tgid >= 0 ? tgid : ctx.thread;
+  ctx.guestIsThread = tgid < 0;
   ctx.vcpu = vcpuFromComm(line, j);
   return true;
 }

@@ -24,11 +24,13 @@ export interface KvmContext {
   /** Thread id: the unit the two halves of a read are paired on. */
   thread: number;
   guest: number;
+  /** The line names no process (tgid, pid), so guest is the thread id. */
+  guestIsThread: boolean;
   vcpu: number;
   tsNs: number;
 }
 
-export const newKvmContext = (): KvmContext => ({ thread: -1, guest: -1, vcpu: -1, tsNs: NaN });
+export const newKvmContext = (): KvmContext => ({ thread: -1, guest: -1, guestIsThread: false, vcpu: -1, tsNs: NaN });
 
 export const SP = 0x20;
 export const COLON = 0x3a;
@@ -198,6 +200,8 @@ export abstract class KvmMmioParser implements LineParser {
   abstract readonly format: FormatName;
   lost = 0;
   readonly notes: string[] = [];
+  /** Some kvm_mmio line named its vCPU thread but no process: guest ids are thread ids. */
+  threadGuests = false;
   protected readonly ctx: KvmContext = newKvmContext();
   /** Unsatisfied reads whose completion has not been seen yet, by thread. */
   private readonly open = new Map<number, RawAccess>();
@@ -247,6 +251,7 @@ export abstract class KvmMmioParser implements LineParser {
     const c = this.ctx;
     out.tsNs = c.tsNs;
     out.guest = c.guest;
+    if (c.guestIsThread) this.threadGuests = true;
     out.vcpu = c.vcpu;
     out.region = '';
     if (c.tsNs !== c.tsNs && !this.rawClockNoted) {

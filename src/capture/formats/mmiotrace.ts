@@ -30,8 +30,9 @@ class MmiotraceParser implements LineParser {
   readonly tableMaps: Mapping[] = [];
   /** Every live mapping by map id (UNMAP removes it). */
   readonly maps = new Map<number, Mapping>();
-  /** Memory resources of the PCIDEV lines: a MAP of a whole BAR is the driver's, not a table. */
-  private readonly bars: Mapping[] = [];
+  private readonly tableKeys = new Set<string>();
+  /** Memory resources of the PCIDEV lines ("addr:len"): a MAP of a whole BAR is the driver's, not a table. */
+  private readonly bars = new Set<string>();
 
   parse(line: string, out: RawAccess): LineResult {
     const c0 = line.charCodeAt(0);
@@ -78,7 +79,10 @@ class MmiotraceParser implements LineParser {
     if (!m) return;
     const mapping = { addr: parseInt(m[2], 16), len: parseInt(m[3], 16) };
     this.maps.set(Number(m[1]), mapping);
-    if (this.tableLike(mapping) && !this.tableMaps.some((t) => t.addr === mapping.addr && t.len === mapping.len)) {
+    const key = `${mapping.addr}:${mapping.len}`;
+    // Sets, not scans of the lists: a log with tens of thousands of MAPs stays linear.
+    if (this.tableLike(mapping, key) && !this.tableKeys.has(key)) {
+      this.tableKeys.add(key);
       this.tableMaps.push(mapping);
     }
   }
@@ -90,9 +94,9 @@ class MmiotraceParser implements LineParser {
    * Misses: tables of 256/512/1024/2048 entries (page multiples); false hits: a driver's own small
    * sub-page ioremap of 16-byte multiples - capture's geometry (lspci) takes precedence over these.
    */
-  private tableLike(m: Mapping): boolean {
+  private tableLike(m: Mapping, key: string): boolean {
     if (m.len === 0 || m.len % ENTRY !== 0 || m.len > MAX_TABLE || m.len % PAGE === 0 || m.addr % 8 !== 0) return false;
-    return !this.bars.some((b) => b.addr === m.addr && b.len === m.len);
+    return !this.bars.has(key);
   }
 
   private pcidev(line: string): void {
@@ -103,7 +107,7 @@ class MmiotraceParser implements LineParser {
       const startFlags = parseInt(f[i], 16);
       const len = parseInt(f[i + 7], 16);
       // the low 4 bits of a start are resource flags (bit 0: I/O space)
-      if (len > 0 && startFlags % 2 === 0) this.bars.push({ addr: startFlags - (startFlags % 16), len });
+      if (len > 0 && startFlags % 2 === 0) this.bars.add(`${startFlags - (startFlags % 16)}:${len}`);
     }
   }
 

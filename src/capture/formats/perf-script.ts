@@ -39,12 +39,14 @@ export function scanPerfContext(line: string, ev: number, ctx: KvmContext): bool
   if (j === i) return false;
   ctx.thread = decimal(line, j + 1, i + 1);
   let pid = ctx.thread;
+  ctx.guestIsThread = true;
   if (j >= 0 && line.charCodeAt(j) === SLASH) {
     const e = j;
     j--;
     while (j >= 0 && isDigit(line.charCodeAt(j))) j--;
     if (j === e - 1) return false;
     pid = decimal(line, j + 1, e);
+    ctx.guestIsThread = false;
   }
   if (j >= 0 && line.charCodeAt(j) !== SP) return false;
   ctx.guest = pid;
@@ -53,6 +55,7 @@ export function scanPerfContext(line: string, ev: number, ctx: KvmContext): bool
     const m = GUEST_PREFIX.exec(line);
     if (m) {
       ctx.guest = Number(m[1]);
+      ctx.guestIsThread = false;
       if (m[2] !== undefined) ctx.vcpu = Number(m[2]);
     }
   }

@@ -1,11 +1,10 @@
-// Everything one section of the HTML report shows, gathered from one trace: the replay through the
-// models (totals, fields, intervals, cost) plus one more pass over the events for the entry × field
-// heat map, which the replay engine does not keep.
-import { REGION_PBA } from '../../events';
-import { ModelResult, replayTrace } from '../../replay/engine';
+// Everything one section of the HTML report shows, gathered from one pass over one trace: the replay
+// through the models (totals, fields, intervals, cost) and the entry × field heat map, which the
+// replay pipeline counts natively in the same pass (so stdin is read once, never spooled).
+import { HeatRow, ModelResult, replayTrace } from '../../replay/engine';
 import { StartState } from '../../replay/model';
-import { TraceReader } from '../../tracefile/reader';
 import { Header } from '../../tracefile/schema';
+import { escapeControls } from '../../util/escape';
 
 /** Columns of the heat map: the four table fields, then any access not on a dword field start. */
 export const HEAT_FIELDS = ['addr_lo', 'addr_hi', 'data', 'vector_ctrl', 'other'] as const;
@@ -40,38 +39,18 @@ export interface Section {
   shownIntervalNs: number;
 }
 
-function heatColumn(offset: number): number {
-  switch (offset & 15) {
-    case 0: return 0;
-    case 4: return 1;
-    case 8: return 2;
-    case 12: return 3;
-    default: return 4;
-  }
-}
-
-export function heatMap(file: string, header: Header): DeviceHeat[] {
+/** The pipeline's heat rows, per device (every header device, touched or not). */
+export function heatMap(header: Header, rows: HeatRow[]): DeviceHeat[] {
   const heat: DeviceHeat[] = header.devices.map((_, device) => ({ device, entries: new Map(), pba: { reads: 0, writes: 0 } }));
-  const reader = new TraceReader(file);
-  try {
-    for (const b of reader.batches()) {
-      for (let i = 0; i < b.n; i++) {
-        const h = heat[b.device[i]];
-        if (!h) continue;
-        const dir = b.dir[i] === 1 ? 1 : 0;
-        if (b.region[i] === REGION_PBA) {
-          if (dir) h.pba.writes++;
-          else h.pba.reads++;
-          continue;
-        }
-        const entry = Math.floor(b.offset[i] / 16);
-        let c = h.entries.get(entry);
-        if (!c) h.entries.set(entry, (c = new Array(HEAT_FIELDS.length * 2).fill(0)));
-        c[heatColumn(b.offset[i]) * 2 + dir]++;
-      }
+  for (const r of rows) {
+    const h = heat[r.device];
+    if (!h) continue;
+    if (r.entry === null) {
+      h.pba.reads += r.counts[0];
+      h.pba.writes += r.counts[1];
+    } else {
+      h.entries.set(r.entry, r.counts);
     }
-  } finally {
-    reader.close();
   }
   return heat;
 }
@@ -110,8 +89,9 @@ export function coarsen(results: ModelResult[], intervalNs: number): number {
 }
 
 export function collectSection(file: string, shownAs: string, opts: SectionOptions): Section {
-  const replay = replayTrace(file, { models: opts.models, start: opts.start, intervalNs: opts.intervalNs, cost: opts.cost });
-  const heat = heatMap(file, replay.header);
+  const replay = replayTrace(file, { models: opts.models, start: opts.start, intervalNs: opts.intervalNs, cost: opts.cost, heat: true });
+  for (const note of replay.notes) process.stderr.write(`report: ${escapeControls(note)}\n`);
+  const heat = heatMap(replay.header, replay.heat ?? []);
   const r0 = replay.results[0];
   const results = replay.results.map((r) => ({ ...r, trace: shownAs }));
   const shownNs = coarsen(results, opts.intervalNs);

@@ -2,10 +2,12 @@
 // esc() (text and attribute values alike), so trace paths, device names and notes can hold any
 // character, `<` and quotes included.
 
+import { escapeControls, jsonVisible } from '../../util/escape';
+
 const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
 export function esc(v: unknown): string {
-  return String(v).replace(/[&<>"']/g, (c) => ESC[c]);
+  return escapeControls(String(v)).replace(/[&<>"']/g, (c) => ESC[c]);
 }
 
 /** Attributes from an object; undefined/null/false values are left out. */
@@ -20,7 +22,7 @@ export function attrs(a: Record<string, string | number | boolean | undefined | 
 
 /** JSON safe inside <script type="application/json">: no `</script>`, no `<!--`, no U+2028/9. */
 export function jsonForScript(v: unknown): string {
-  return JSON.stringify(v)
+  return jsonVisible(JSON.stringify(v))
     .replace(/</g, '\\u003c')
     .replace(/>/g, '\\u003e')
     .replace(/&/g, '\\u0026')
