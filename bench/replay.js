@@ -8,8 +8,9 @@
 //
 // Replay without decision bytes runs the native pipeline (native/replay/pipeline.h): one call per packet
 // decodes it on the JS thread and feeds every model on native worker threads, so decoding batch k+1
-// overlaps feeding batch k and models run in parallel. --explain, --by entry and --interval still
-// decode to columns and call msx_feed per model (the "feed alone" baselines bound that path).
+// overlaps feeding batch k and models run in parallel. --explain, --by entry|guest|vcpu and
+// --interval run in the same pipeline with a decision-byte column per batch and model, tallied
+// natively (bench/replay-counting.js measures them against dump and plain replay).
 //
 //   node bench/replay.js [--events N] [--json FILE] [--trace FILE] [--repeat K]
 //
@@ -180,9 +181,9 @@ function main() {
   const feed1 = runChild('feed', file, 'xen-4.7');
   const feedAll = runChild('feed', file, 'all');
   row('native feed alone, xen-4.7 (baseline)', feed1.events / feed1.secs, 'events/s', null, null, feed1.peak_rss_mb,
-    'msx_feed on one in-memory 64 Ki batch, repeated', 'column feed, one thread: bounds replay with decision bytes (--explain, --by entry, --interval), not the pipeline');
+    'msx_feed on one in-memory 64 Ki batch, repeated', 'column feed, one thread (msx_feed, the API and the tests\' reference), not the pipeline');
   row('native feed alone, all models (baseline)', feedAll.events * feedAll.models / feedAll.secs, 'decisions/s', null, null,
-    feedAll.peak_rss_mb, 'msx_feed of 9 models on one in-memory batch, repeated', 'column feed, one thread: bounds the decision-bytes path, not the pipeline');
+    feedAll.peak_rss_mb, 'msx_feed of 9 models on one in-memory batch, repeated', 'column feed, one thread, not the pipeline');
 
   // The pipeline with the cheapest model: forward-all is stateless, decided once per distinct access
   // of a batch, so this is reading + native decode alone: the ceiling of any one-model replay.
@@ -204,9 +205,9 @@ function main() {
     `${(repAll.events / repAll.secs / 1e6).toFixed(1)} M events/s; pipeline: 7 stateful model loops + decode shared over the cores, so bound by total CPU work / cores available; ${cpuNote(repAll, repAll.events * repAll.models, 'decisions')}`);
 
   const repDec = runChild('replay-decisions', file, 'xen-4.7');
-  row('replayTrace -m xen-4.7 --by entry (decision bytes)', repDec.events / repDec.secs, 'events/s', null, null, repDec.peak_rss_mb,
+  row('replayTrace -m xen-4.7 --by entry (native groups)', repDec.events / repDec.secs, 'events/s', null, null, repDec.peak_rss_mb,
     `replayTrace(${rel}, {models:['xen-4.7'], by:'entry'})`,
-    `column decode + msx_feed with decision bytes on one thread, then per batch dense group ids and typed-array tallies in JS (src/replay/groups.ts; string keys in a Map had cost ~3x more); ${cpuNote(repDec, repDec.events, 'events')}`);
+    `the pipeline with decision bytes: group ids per distinct access of a batch on the decoding thread, each model's decisions tallied per group on its feeding thread (native/replay/pipeline.c; the JS tallies it replaced ran at ~25 M events/s); ${cpuNote(repDec, repDec.events, 'events')}`);
 
   // The CLI's fixed cost (node start-up, module loading, header, output): a 1000-event trace.
   const tiny = path.join(os.tmpdir(), 'msixtrace-bench', `tiny-1000-${codeKey()}.msixtrace`);

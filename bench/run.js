@@ -11,7 +11,22 @@ const { spawnSync } = require('child_process');
 
 const HERE = __dirname;
 const ROOT = path.resolve(HERE, '..');
-const SCRIPTS = ['capture.js', 'replay.js', 'bytes.js'];
+const SCRIPTS = ['capture.js', 'capture-edges.js', 'replay.js', 'bytes.js', 'policy.js', 'replay-counting.js'];
+// Scripts whose figures form a section of their own in RESULTS.md, between markers, so that
+// `node bench/run.js --only SCRIPT` can refresh that section alone and keep every other figure.
+const SECTIONS = { 'replay-counting.js': 'Replay: --explain, --by and --interval against their baselines' };
+const SECTION_BOUNDS = {
+  'replay-counting.js': `What bounds them: \`--explain\` formats each line natively (~330 bytes, with the decision and
+its reason; dump's lines are ~120) into a 1 MiB buffer written with write(2), one FFI call per
+batch: ffi-napi keeps up to ~4 KB of every call for good (measured: ~0.7 KB of heap and ~3.7 KB of RSS per call with a Buffer argument), so the former per-event and per-buffer calls
+had made memory grow with the output (1.8 GB for one model over 1.1 M events). \`--by\` adds, per
+batch, a group id per distinct access (usually a few dozen) on the decoding thread and, per event
+and model, one counter increment on the model's feeding thread; \`--interval\` adds the ts column
+(8 bytes an event) and a bucket per event. The 10ms rows add JavaScript's rendering of 5,000
+buckets per model (no target). CPU seconds are the judged ratio because this machine's load
+(16-20 on 2 cores during the run) moves wall times by 2x; the row \`replayTrace -m xen-4.7 --by
+entry\` in the table above was measured before the counting moved into the pipeline.`,
+};
 
 function machine() {
   const cpuinfo = fs.existsSync('/proc/cpuinfo') ? fs.readFileSync('/proc/cpuinfo', 'utf8') : '';
@@ -81,7 +96,78 @@ function fmt(v) {
   return typeof v === 'number' ? String(v) : String(v);
 }
 
+const esc = (t) => String(t).replace(/\|/g, '\\|');
+
+function tableRow(r) {
+  const pass = r.ok === null || r.ok === undefined ? '' : r.ok ? 'pass' : '**FAIL**';
+  return `| ${esc(r.name)} | ${esc(fmt(r.value))} ${esc(r.unit || '')} | ${esc(r.target ?? '-')} | ${pass} | ${esc(fmt(r.peak_rss_mb))} | \`${esc(r.command)}\` | ${esc(r.note || '')} |`;
+}
+
+/** A script's own section: its title, when it ran, its table; between markers. */
+function section(script, rows) {
+  return [
+    `<!-- bench:${script} -->`,
+    `### ${SECTIONS[script]}`,
+    '',
+    `\`node bench/${script}\`, ${new Date().toISOString()}, load average ${os.loadavg().map((v) => v.toFixed(2)).join(' ')} when it ended.`,
+    '',
+    '| figure | value | target | pass | peak RSS MB | command | note |',
+    '|---|---|---|---|---|---|---|',
+    ...rows.map(tableRow),
+    '',
+    SECTION_BOUNDS[script] ?? '',
+    `<!-- /bench:${script} -->`,
+  ].join('\n');
+}
+
+/** Runs one bench script; its rows, or null when it failed. */
+function runScript(s, tmp) {
+  const file = path.join(HERE, s);
+  const json = path.join(tmp, s + '.json');
+  process.stderr.write(`bench: ${s} ...\n`);
+  const r = spawnSync(process.execPath, [file, '--json', json], { stdio: ['ignore', 'inherit', 'inherit'], cwd: ROOT });
+  if (r.status !== 0 || !fs.existsSync(json)) return null;
+  return JSON.parse(fs.readFileSync(json, 'utf8')).map((row) => ({ script: s, ...row }));
+}
+
+/** `--only SCRIPT [--from FILE]`: one sectioned script's figures (run now, or the rows it wrote to
+ * FILE with --json) replace its section of RESULTS.md (added above "What bounds each figure" when
+ * there is none yet); everything else in the file is kept. */
+function only(script, from) {
+  if (!SECTIONS[script]) throw new Error(`--only takes one of: ${Object.keys(SECTIONS).join(', ')}`);
+  let rows;
+  if (from) {
+    rows = JSON.parse(fs.readFileSync(from, 'utf8')).map((row) => ({ script, ...row }));
+  } else {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'msx-bench-'));
+    try {
+      rows = runScript(script, tmp);
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  }
+  if (!rows) throw new Error(`${script} failed`);
+  const file = path.join(HERE, 'RESULTS.md');
+  const text = fs.readFileSync(file, 'utf8');
+  const begin = `<!-- bench:${script} -->`;
+  const end = `<!-- /bench:${script} -->`;
+  const sec = section(script, rows);
+  const a = text.indexOf(begin);
+  const b = text.indexOf(end);
+  const next = a >= 0 && b > a
+    ? text.slice(0, a) + sec + text.slice(b + end.length)
+    : text.replace('\n## What bounds each figure', () => `\n${sec}\n\n## What bounds each figure`);
+  fs.writeFileSync(file, next);
+  process.stderr.write(`bench: refreshed the ${script} section of bench/RESULTS.md (${rows.length} figures)\n`);
+}
+
 function main() {
+  const onlyAt = process.argv.indexOf('--only');
+  if (onlyAt >= 0) {
+    const fromAt = process.argv.indexOf('--from');
+    only(process.argv[onlyAt + 1], fromAt >= 0 ? process.argv[fromAt + 1] : undefined);
+    return;
+  }
   const rows = [];
   const ran = [];
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'msx-bench-'));
@@ -105,7 +191,6 @@ function main() {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 
-  const esc = (t) => String(t).replace(/\|/g, '\\|');
   const out = [];
   out.push('# Benchmark results');
   out.push('');
@@ -120,15 +205,23 @@ function main() {
   out.push('');
   out.push('| figure | value | target | pass | peak RSS MB | command | note |');
   out.push('|---|---|---|---|---|---|---|');
-  for (const r of rows) {
-    const pass = r.ok === null || r.ok === undefined ? '' : r.ok ? 'pass' : '**FAIL**';
-    out.push(`| ${esc(r.name)} | ${esc(fmt(r.value))} ${esc(r.unit || '')} | ${esc(r.target ?? '-')} | ${pass} | ${esc(fmt(r.peak_rss_mb))} | \`${esc(r.command)}\` | ${esc(r.note || '')} |`);
+  for (const r of rows.filter((x) => !SECTIONS[x.script])) out.push(tableRow(r));
+  for (const s of Object.keys(SECTIONS)) {
+    const own = rows.filter((x) => x.script === s);
+    if (own.length) out.push('', section(s, own));
   }
   out.push('');
   out.push('## What bounds each figure');
   out.push('');
   out.push(CAPTURE_BOUNDS);
-  const others = rows.filter((r) => r.script && r.script !== 'capture.js' && r.note);
+  const edges = rows.filter((r) => r.script === 'capture-edges.js' && r.note);
+  if (edges.length) {
+    out.push('');
+    out.push('### Capture edges: pipes and floods');
+    out.push('');
+    for (const r of edges) out.push(`- ${r.name}: ${r.note}`);
+  }
+  const others = rows.filter((r) => r.script && r.script !== 'capture.js' && r.script !== 'capture-edges.js' && !SECTIONS[r.script] && r.note);
   if (others.length) {
     out.push('');
     out.push('### Replay and trace files');

@@ -223,10 +223,12 @@ static void push_punt(result *R, uint32_t at) {
     R->punt[R->npunt++] = at;
 }
 
-#define IO_SPARE 12345.25 /* in the slots past MSX_IO_KEPT: the scan must leave them alone */
+#define IO_SPARE 12345.25 /* in the slots past MSX_IO_OUTSIDE: the scan must leave them alone */
 
 static void io_init(double *io, const params *P, uint32_t limit) {
     for (int k = 0; k < MSX_IO_SLOTS; k++) io[k] = IO_SPARE;
+    /* no MSX_QUIET_* bit: every malformed or outside line is punted, the contract checked here */
+    io[MSX_IO_QUIET] = 0;
     io[MSX_IO_EPOCH] = P->epoch;
     io[MSX_IO_SHIFT] = P->shift;
     io[MSX_IO_GUEST] = P->guest;
@@ -235,9 +237,10 @@ static void io_init(double *io, const params *P, uint32_t limit) {
 
 static void io_check_inputs(const double *io, const params *P, uint32_t limit) {
     if (io[MSX_IO_EPOCH] != P->epoch || io[MSX_IO_SHIFT] != P->shift || io[MSX_IO_GUEST] != P->guest ||
-        io[MSX_IO_LIMIT] != limit)
+        io[MSX_IO_LIMIT] != limit || io[MSX_IO_QUIET] != 0)
         fail("an input slot of io changed");
-    for (int k = MSX_IO_KEPT + 1; k < MSX_IO_SLOTS; k++)
+    if (io[MSX_IO_MALFORMED] != 0 || io[MSX_IO_OUTSIDE] != 0) fail("lines counted natively without a MSX_QUIET_* bit");
+    for (int k = MSX_IO_OUTSIDE + 1; k < MSX_IO_SLOTS; k++)
         if (io[k] != IO_SPARE) fail("spare io slot %d changed to %.17g", k, io[k]);
 }
 

@@ -35,6 +35,11 @@
  * end of every round, after every damaged message, and after 2% of the batches) every pipeline
  * context's counters must equal its msx_feed twin's exactly. API edges of the pipeline, encoder and
  * decoder (NULLs, bad context tables, refused events, short buffers) are checked once at startup.
+ * Half of the pipeline rounds also count what replay's --by, --interval, --explain and the
+ * report's heat map need (msx_pipe_configure with small random bounds, so the overflow and the
+ * interval doubling of msx_pipe_fit_interval run too; --explain text written to /dev/null after
+ * every batch); at the end of the round every context's group counts, and the bucket and heat
+ * counts when nothing overflowed, must add up to the events it was fed.
  *
  * Geometry no PCI device can have (a table crossing 2^64, or not 8-byte aligned) may be refused by
  * msx_create, as long as every model refuses it alike; such rounds are counted and skipped.
@@ -47,6 +52,7 @@
  */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <inttypes.h>
 #include <stdint.h>
@@ -151,8 +157,8 @@ static void make_device(msx_device_cfg *d)
     }
     d->has_pba = chance(50) ? (chance(90) ? 1 : (uint32_t)rnd() | 1) : 0; /* any non-zero means yes */
     if (chance(10)) {
-        d->reserved[0] = (uint32_t)rnd();
-        d->reserved[1] = (uint32_t)rnd();
+        d->start = (uint32_t)rnd(); /* read only under MSX_START_PER_DEVICE, which this driver never passes */
+        d->reserved = (uint32_t)rnd();
     }
 }
 
@@ -386,9 +392,18 @@ static void api_edges(void)
     memset(&d, 0, sizeof d);
     d.entries = 4;
     d.table_gpa = 0xfebc0000;
-    if (msx_create(-1, 0, &d, 1, 0) || msx_create(nm, 0, &d, 1, 0) || msx_create(0, 2, &d, 1, 0) ||
+    if (msx_create(-1, 0, &d, 1, 0) || msx_create(nm, 0, &d, 1, 0) || msx_create(0, MSX_START_PER_DEVICE + 1, &d, 1, 0) ||
         msx_create(0, -1, &d, 1, 0) || msx_create(0, 0, NULL, 1, 0) || msx_create(0, 0, &d, 0, 0))
         violation(NULL, NULL, 0, "msx_create accepted bad arguments");
+    d.start = 2; /* per-device starts are cold or warm only */
+    if (msx_create(0, MSX_START_PER_DEVICE, &d, 1, 0))
+        violation(NULL, NULL, 0, "msx_create accepted a bad per-device start");
+    d.start = MSX_START_WARM;
+    msx_ctx *per_device = msx_create(0, MSX_START_PER_DEVICE, &d, 1, 0);
+    if (!per_device)
+        violation(NULL, NULL, 0, "msx_create refused a warm per-device start");
+    msx_destroy(per_device);
+    d.start = 0;
     d.entries = 0;
     if (msx_create(0, 0, &d, 1, 0))
         violation(NULL, NULL, 0, "msx_create accepted 0 entries");
@@ -610,6 +625,98 @@ static void ts_range(const double *ts, uint32_t n, double *lo, double *hi)
     }
 }
 
+/* The counting of msx_pipe_configure (replay --by/--interval/--explain, the report's heat map). */
+static int g_counting, g_explain, g_fit, g_devnull = -1;
+static unsigned long long g_counting_rounds, g_counting_checked, g_explain_rounds;
+static double g_piped_events;
+
+static void counting_configure(uint32_t take)
+{
+    g_counting = chance(50);
+    g_explain = g_fit = 0;
+    g_piped_events = 0;
+    if (!g_counting)
+        return;
+    static const double intervals[] = { 0, 1, 1000, 1e6, 1e9, 7777777 };
+    const int32_t by = (int32_t)below(4);
+    const double interval = intervals[below(6)];
+    const uint32_t max_groups = 1 + below(64), max_buckets = 1 + below(64), heat = chance(50) ? 1 + below(64) : 0;
+    g_explain = chance(30);
+    g_counting_rounds++;
+    g_explain_rounds += (unsigned long long)g_explain;
+    if (msx_pipe_configure(g_pipe, by, max_groups, interval, max_buckets, heat, g_explain) != 0)
+        violation(NULL, NULL, 0, "msx_pipe_configure refused a good configuration");
+    if (msx_pipe_configure(g_pipe, by, max_groups, interval, max_buckets, heat, g_explain) == 0)
+        violation(NULL, NULL, 0, "msx_pipe_configure accepted a second call");
+    if (interval > 0 && chance(50)) {
+        g_fit = 1;
+        if (msx_pipe_fit_interval(g_pipe) != 0)
+            violation(NULL, NULL, 0, "msx_pipe_fit_interval refused");
+    }
+    if (g_explain) {
+        uint8_t prefixes[64 * 16];
+        uint32_t ends[64], at = 0;
+        for (uint32_t k = 0; k < take && k < 64; k++) {
+            at += (uint32_t)snprintf((char *)prefixes + at, sizeof prefixes - at, "{\"m\":%u,\"index\":", k);
+            ends[k] = at;
+        }
+        if (take > 64 || msx_pipe_explain_setup(g_pipe, prefixes, ends) != 0)
+            violation(NULL, NULL, 0, "msx_pipe_explain_setup refused");
+        if (g_devnull < 0 && (g_devnull = open("/dev/null", O_WRONLY)) < 0)
+            exit(2);
+    }
+}
+
+/* After a submit that decoded n events. */
+static void counting_batch(int32_t n)
+{
+    if (n < 0)
+        return;
+    if (g_explain && msx_pipe_explain_write(g_pipe, g_devnull, g_piped_events) != 0)
+        violation(NULL, NULL, 0, "msx_pipe_explain_write to /dev/null failed");
+    g_piped_events += n;
+}
+
+static double sum(const double *v, int32_t n)
+{
+    double s = 0;
+    for (int32_t i = 0; i < n; i++)
+        s += v[i];
+    return s;
+}
+
+/* End of a round: every count adds up to the events fed. */
+static void counting_check(msx_ctx *const *pctx, const msx_device_cfg *devs, uint32_t ndev)
+{
+    if (!g_counting)
+        return;
+    g_counting_checked++;
+    double sizes[7];
+    if (msx_pipe_result(g_pipe, MSX_RESULT_SIZES, 0, sizes, 7) != 7)
+        violation(NULL, devs, ndev, "msx_pipe_result refused the sizes");
+    const uint32_t rows = (uint32_t)(sizes[0] + sizes[1]), buckets = (uint32_t)sizes[2], heat = (uint32_t)sizes[4];
+    double *v = malloc(((size_t)(rows > buckets ? rows : buckets) + heat + 1) * 16 * sizeof *v);
+    if (!v)
+        exit(2);
+    if (sizes[2] > 0 && msx_pipe_result(g_pipe, MSX_RESULT_BUCKET_KEYS, 0, v, buckets) != (int32_t)buckets)
+        violation(NULL, devs, ndev, "msx_pipe_result refused the bucket keys");
+    if (heat && msx_pipe_result(g_pipe, MSX_RESULT_HEAT, 0, v, heat * MSX_HEAT_COLUMNS) == (int32_t)(heat * MSX_HEAT_COLUMNS) &&
+        !sizes[5] && sum(v, (int32_t)(heat * MSX_HEAT_COLUMNS)) != g_piped_events)
+        violationf(NULL, devs, ndev, "heat map counts %.0f accesses, %.0f were fed", sum(v, (int32_t)(heat * MSX_HEAT_COLUMNS)), g_piped_events);
+    for (uint32_t m = 0; m < g_pipe_nctx; m++) {
+        const struct run *r = NULL;
+        uint64_t c[MSX_COUNTERS];
+        msx_counters(pctx[m], c, MSX_COUNTERS);
+        int32_t got = msx_pipe_result(g_pipe, MSX_RESULT_GROUPS, m, v, rows * 8);
+        if (got >= 0 && sum(v, got) != (double)c[MSX_C_EVENTS])
+            violationf(r, devs, ndev, "group counts add up to %.0f, the context was fed %llu", sum(v, got), (unsigned long long)c[MSX_C_EVENTS]);
+        got = msx_pipe_result(g_pipe, MSX_RESULT_BUCKETS, m, v, buckets * 2);
+        if (got >= 0 && (g_fit || !sizes[3]) && sum(v, got) != (double)c[MSX_C_EVENTS])
+            violationf(r, devs, ndev, "bucket counts add up to %.0f, the context was fed %llu (interval %.0f)", sum(v, got), (unsigned long long)c[MSX_C_EVENTS], sizes[6]);
+    }
+    free(v);
+}
+
 static void pipe_snapshot(const struct run *runs, uint32_t nruns)
 {
     for (uint32_t k = 0; k < nruns; k++)
@@ -745,6 +852,7 @@ static void pipe_batch(const struct run *runs, uint32_t nruns, const msx_device_
         pipe_snapshot(runs, nruns);
     }
     int32_t rp = msx_pipe_submit(g_pipe, msg, start, end, ip);
+    counting_batch(rp);
     memset(msg, 0xa5, end ? end : 1);
     free(msg);
     if (!bad_dev)
@@ -970,6 +1078,7 @@ int main(int argc, char **argv)
                 ps.rounds++;
                 ps.threads[threads < 3 ? threads : 3]++;
                 ps.ctxs += take;
+                counting_configure(take);
                 ts_mode = (int)below(6);
                 if (chance(10)) { /* near one end of the ts range (two statements: a fixed draw order) */
                     ts_now = TS_MAX - below(1000000);
@@ -1069,6 +1178,7 @@ int main(int argc, char **argv)
 
         if (g_pipe) {
             pipe_compare(runs, nruns, devs, ndev, "end of round");
+            counting_check(pctx, devs, ndev);
             msx_pipe_destroy(g_pipe); /* before the contexts it feeds */
             g_pipe = NULL;
         }
@@ -1092,12 +1202,12 @@ int main(int argc, char **argv)
            "(threads 1/2/3+: %llu/%llu/%llu, %llu contexts), %llu batches round-tripped through msx_decode_batch, "
            "%llu counter comparisons, %llu damaged messages checked (%llu refused alike, %llu of them submitted in flight, "
            "%llu decoded alike and fed; bad device %llu, flip+crc %llu, flip %llu, truncated %llu), %llu more damaged "
-           "copies still decoded; %.1f s\n",
+           "copies still decoded; counting rounds %llu (%llu checked, %llu with --explain); %.1f s\n",
            g_seed, generated, fed_per_ctx, nruns, (unsigned long long)g_round, twin_rounds, refused_rounds, (unsigned long long)g_batch,
            bad_dev_batches, decided, outcomes[0], outcomes[1], outcomes[2], crashes, deferred, ps.events, ps.batches,
            ps.rounds, ps.threads[1], ps.threads[2], ps.threads[3], ps.ctxs, ps.roundtrips, ps.compares,
            ps.refused + ps.fed_damaged, ps.refused, ps.probes, ps.fed_damaged, ps.damaged[DMG_DEVICE],
-           ps.damaged[DMG_FLIP_CRC], ps.damaged[DMG_FLIP], ps.damaged[DMG_TRUNC], ps.probe_decoded, secs);
+           ps.damaged[DMG_FLIP_CRC], ps.damaged[DMG_FLIP], ps.damaged[DMG_TRUNC], ps.probe_decoded, g_counting_rounds, g_counting_checked, g_explain_rounds, secs);
     if (!quiet) {
         fprintf(stderr, "refused damaged messages by code:");
         for (int k = 0; k < 32; k++)

@@ -82,6 +82,23 @@ test('pciutils cap-vc-and-rcl: device 02:00.0 (table and PBA at BAR 0 offset 0) 
   assert.match(r.stderr, /note .*device 0000:02:00\.0: its MSI-X PBA .* overlaps its own table/);
 });
 
+test('an lspci listing with a PBA on its own table: both devices kept, accesses of each classified', () => {
+  const lspci = path.join(__dirname, 'bad-inputs', 'lspci-pba-on-table.txt');
+  const log = path.join(tmp, 'two.log');
+  fs.writeFileSync(log, [
+    "100@1700000000.000001:memory_region_ops_write cpu 0 mr 0x55d0 addr 0xfe90000c value 0x0 size 4 name 'msix-table'",
+    "100@1700000000.000002:memory_region_ops_write cpu 1 mr 0x55d1 addr 0xfebc001c value 0x1 size 4 name 'msix-table'",
+    "100@1700000000.000003:memory_region_ops_read cpu 1 mr 0x55d2 addr 0xfebc2000 value 0x0 size 8 name 'msix-pba'",
+    '',
+  ].join('\n'));
+  const r = run(['capture', log, '--lspci', lspci, '-o', path.join(tmp, 'two.msixtrace')]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /kept\s+3 MSI-X accesses/);
+  assert.match(r.stderr, /device 0 0000:00:05\.0 .*table 0 reads 1 writes/);
+  assert.match(r.stderr, /device 1 0000:00:06\.0 .*table 0 reads 1 writes, PBA 1 reads 0 writes/);
+  assert.match(r.stderr, /note +.*lspci-pba-on-table\.txt:4: device 0000:00:05\.0: its MSI-X PBA at 0xfe900000-0xfe900007 overlaps its own table at 0xfe900000-0xfe90000f/);
+});
+
 test('interval index: lookups and overlap checks agree with a linear scan after random inserts', () => {
   const idx = new IntervalIndex();
   const all = [];
@@ -173,4 +190,24 @@ test('more than 65,536 devices: refused naming the limit (not a wrong entry-coun
   assert.match(r.stderr, /^msixtrace: .*lspci-70k\.txt:\d+: more than 65,536 MSI-X devices; a trace holds at most 65,536/);
   assert.doesNotMatch(r.stderr, /entries must be/);
   assert.equal(r.stderr.trim().split('\n').length, 1);
+});
+
+test('a host trace whose guests together touch more than 65,536 devices: refused naming the limit', { timeout: 120000 }, () => {
+  const n = 33000;
+  const lspci = path.join(tmp, 'lspci-33k.txt');
+  fs.writeFileSync(lspci, lspciOf(n));
+  // two VMs (tgids 2001, 2002), each writing to every device's table: 66,000 (guest, device) pairs
+  const lines = [];
+  for (const tgid of [2001, 2002]) {
+    for (let i = 0; i < n; i++) {
+      const t = `${100 + Math.floor(lines.length / 1e6)}.${String(lines.length % 1e6).padStart(6, '0')}`;
+      lines.push(`          vcpu-${tgid}  (   ${tgid}) [000] ..... ${t}: kvm_mmio: mmio write len 4 gpa 0x${(0x100000000 + i * 0x10000 + 12).toString(16)} val 0x0`);
+    }
+  }
+  const log = path.join(tmp, 'host.log');
+  fs.writeFileSync(log, lines.join('\n') + '\n');
+  const r = run(['capture', log, '-f', 'kvm-ftrace', '--lspci', lspci, '-o', path.join(tmp, 'host.msixtrace')]);
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /^msixtrace: guest 2002: more than 65,536 MSI-X devices over all guests; a trace holds at most 65,536/);
+  assert.doesNotMatch(r.stderr, /entries must be|internal error/);
 });

@@ -44,3 +44,28 @@ test('1 GB through a pipe: peak RSS under 150 MB, every line kept', { timeout: 1
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a named pipe (mkfifo) is read the same way: every line kept, flat memory', { timeout: 120000 }, async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'msx-fifo-'));
+  try {
+    const fifo = path.join(dir, 'trace.fifo');
+    const mk = require('child_process').spawnSync('mkfifo', [fifo]);
+    if (mk.status !== 0) return t.skip('mkfifo not available');
+    const out = path.join(dir, 'f.msixtrace');
+    const child = spawn(process.execPath, [PEAK, 'capture', fifo, '--lspci', path.join(REC, 'lspci-vv.txt'), '-o', out], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const err = [];
+    child.stderr.on('data', (d) => err.push(d));
+    const fed = feed(fs.createWriteStream(fifo), 300e6);
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    await fed;
+    const text = Buffer.concat(err).toString();
+    assert.strictEqual(code, 0, text);
+    const lines = Number(/read ([\d,]+) lines/.exec(text)[1].replace(/,/g, ''));
+    assert.strictEqual(Number(/kept\s+([\d,]+)/.exec(text)[1].replace(/,/g, '')), lines);
+    assert.ok(lines > 2e6, `${lines} lines`);
+    const maxrss = Number(/@@maxrss (\d+)/.exec(text)[1]);
+    assert.ok(maxrss < LIMIT_KB, `peak RSS ${Math.round(maxrss / 1024)} MB`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

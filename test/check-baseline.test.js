@@ -134,3 +134,12 @@ test('an interrupted capture is flagged partial in check text, JSON, JUnit and o
   assert.match(JSON.parse(r.out).partial['cut.msixtrace'], /interrupted/);
   assert.match(fs.readFileSync(junit, 'utf8'), /<property name="partial" value="the capture was interrupted/);
 });
+
+test('a trace that is a directory or missing is one line, exit 2, before any hashing of nothing', () => {
+  const dir = run(['check', TRACES, '--baseline', path.join(TRACES, 'baseline.json')]);
+  assert.equal(dir.code, 2);
+  assert.equal(dir.err, `msixtrace: ${TRACES}: is a directory, not a .msixtrace file\n`);
+  const missing = run(['check', path.join(tmp, 'nope.msixtrace'), '--baseline', path.join(TRACES, 'baseline.json')]);
+  assert.equal(missing.code, 2);
+  assert.match(missing.err, /cannot open .*nope\.msixtrace: no such file/);
+});

@@ -88,7 +88,7 @@ test('--help lists the verbs with examples', () => {
   const r = run(['--help']);
   assert.equal(r.code, 0);
   for (const verb of ['replay', 'dump', 'models']) assert.match(r.out, new RegExp(`msixtrace ${verb}`));
-  assert.match(r.out, /Examples:/);
+  assert.match(r.out, /^Examples, to paste in order/m);
   const bad = run(['frobnicate']);
   assert.equal(bad.code, 2);
   assert.match(bad.err, /^msixtrace: /);

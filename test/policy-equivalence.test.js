@@ -118,3 +118,24 @@ test('random accesses over three geometries: the same decision for every event',
     }
   });
 });
+
+test('the 3.4.0 flag quirk: --xen34-mod-quirk on xen-3.4 is writes.address_flag=offset', { skip }, () => {
+  const { ModelRun } = require('../dist/replay/model');
+  const { registerPolicy } = require('../dist/policy/context');
+  const { loadPolicy, setKnob } = require('../dist/policy/load');
+  const p = loadPolicy(path.join(ROOT, 'policies', 'xen-3.4.json'));
+  setKnob(p.values, 'writes.address_flag', 'offset');
+  const model = registerPolicy('test-34-quirk', p);
+  const geo = [{ tableGpa: 0xfebc0000n, pbaGpa: 0xfebc2000n, entries: 5 }];
+  const b = randomBatch(60000, 99, geo);
+  const counters = (name, options) => {
+    const run = new ModelRun(name, 'cold', geo, options);
+    run.feed(b);
+    const c = run.counters();
+    run.close();
+    return c;
+  };
+  const quirk = counters('xen-3.4', 1);
+  assert.deepEqual(counters(model, 0), quirk);
+  assert.notDeepEqual(counters('xen-3.4', 0), quirk, 'the quirk changes the counts of this batch');
+});

@@ -142,3 +142,22 @@ test('docs/policies.md documents every knob and every value', () => {
     for (const v of k.values ?? []) assert.ok(doc.includes(`\`${v}\``), `${k.path}: ${v}`);
   }
 });
+
+test('-m policy:FILE in replay, check and report', { skip }, () => {
+  const pol = path.join(ROOT, 'policies', 'xen-4.6.json');
+  const rep = run(['replay', TRACE, '-m', 'xen-4.6', '-m', `policy:${pol}`, '--format', 'json']);
+  assert.equal(rep.status, 0, rep.stderr);
+  const [nat, viaPolicy] = JSON.parse(rep.stdout).results;
+  assert.equal(viaPolicy.model, `policy:${pol}`);
+  assert.deepEqual(viaPolicy.fields, nat.fields);
+  const baseline = path.join(tmp, 'pol-baseline.json');
+  const up = run(['check', TRACE, '--baseline', baseline, '--update', '-m', `policy:${pol}`]);
+  assert.equal(up.status, 0, up.stderr);
+  assert.ok(JSON.parse(fs.readFileSync(baseline, 'utf8')).models.includes(`policy:${pol}`));
+  const chk = run(['check', TRACE, '--baseline', baseline]);
+  assert.equal(chk.status, 0, chk.stderr + chk.stdout);
+  const html = path.join(tmp, 'pol.html');
+  const r = run(['report', TRACE, '-m', `policy:${pol}`, '--html', html]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.ok(fs.readFileSync(html, 'utf8').includes('xen-4.6.json'));
+});

@@ -81,3 +81,32 @@ test('--explain of a random trace with odd values and a name that needs escaping
   assert.equal(got.length, 60000);
   for (let i = 0; i < want.length; i++) assert.equal(got[i], want[i], `line ${i + 1}`);
 });
+
+test('--explain into a pipe nobody reads waits without spinning, then finishes; a closed pipe ends it quietly', { skip: !fs.existsSync('/proc/self/stat') && 'no /proc' }, async () => {
+  const { spawn } = require('child_process');
+  const { BIN } = require('./helpers/cli');
+  const file = path.join(ROOT, 'traces/qemu-7.2-linux-6.1-nvme-io-hotplug/trace.msixtrace');
+  const cpuSecs = (pid) => {
+    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, in clock ticks of 1/100 s
+  };
+  const child = spawn(process.execPath, [BIN, 'replay', file, '-m', 'all', '--explain'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.pause(); // the pipe fills (64 KiB) and stays full
+  await new Promise((r) => setTimeout(r, 1500));
+  const before = cpuSecs(child.pid);
+  await new Promise((r) => setTimeout(r, 1500));
+  const idle = cpuSecs(child.pid) - before;
+  assert.ok(idle < 0.3, `used ${idle} CPU s while its reader was away`);
+  let lines = 0;
+  child.stdout.on('data', (d) => { for (const c of d) if (c === 10) lines++; });
+  child.stdout.resume();
+  const code = await new Promise((r) => child.on('close', r));
+  assert.equal(code, 0);
+  assert.equal(lines, referenceLines(file, file, modelNames()).length);
+
+  const head = spawn('bash', ['-c', `set -o pipefail; "${process.execPath}" "${BIN}" replay "${file}" -m all --explain | head -1 >/dev/null`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  head.stderr.on('data', (d) => (err += d));
+  assert.equal(await new Promise((r) => head.on('close', r)), 0);
+  assert.equal(err, '');
+});

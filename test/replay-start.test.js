@@ -46,11 +46,8 @@ test('a recording cut at line 120 says it starts mid-run; warm and auto come nea
   assert.equal(fwdReads('auto'), 13);
   // The whole recording forwards 12 of the reads from line 120 on: warm misses by one (Xen's snoop
   // cache, valid in the whole run, starts empty), cold by eight. Models without that cache agree exactly.
-  let truth = 0;
-  replayTrace(path.join(dir, 'trace.msixtrace'), {
-    models: ['xen-4.7'], start: 'cold',
-    explain: (m, b, i, d, index) => { if (index >= 119 && b.dir[i] === 0 && (d & 3) !== 0) truth++; },
-  });
+  const whole = require('./helpers/start-cuts').decisionKeys(path.join(dir, 'trace.msixtrace'), 'cold').keys['xen-4.7'];
+  const truth = whole.slice(119).filter((k) => /:r:(forwarded|both):/.test(k)).length;
   assert.equal(truth, 12);
   const exact = evaluateCuts(path.join(dir, 'trace.msixtrace'), [119], tmp);
   for (const model of ['xen-4.1', 'xen-4.2', 'xen-4.4']) {
@@ -115,4 +112,24 @@ test('--start auto is chosen per guest and device: a host trace of a whole VM an
     assert.deepEqual({ read: a.read, write: a.write }, whole.results[i].totals, `${m.model} guest 4100`);
     assert.deepEqual({ read: b.read, write: b.write }, cut.results[i].totals, `${m.model} guest 4200`);
   });
+});
+
+test('the real two-VM KVM recording: silent whole, the note on cuts, and auto per device right where no single start is', (t) => {
+  const dir = path.join(TRACES, 'kvm-2vm-40r');
+  if (!fs.existsSync(dir)) return t.skip('no traces/kvm-2vm-40r in this checkout');
+  const host = path.join(tmp, 'kvm-2vm.msixtrace');
+  const c = runCliSync(['capture', path.join(dir, 'ftrace.txt.gz'), '--mtree', path.join(dir, 'mtree-vm1.txt'), '-o', host]);
+  assert.equal(c.code, 0, c.err);
+  const rows = evaluateCuts(host, [0, 300, 1000, 2000, 4500], tmp);
+  const at = (k) => rows.filter((r) => r.k === k);
+  assert.equal(at(0)[0].note, null);
+  assert.ok(at(0).every((r) => r.cold && r.auto));
+  for (const k of [300, 1000, 2000, 4500]) assert.match(at(k)[0].note ?? '', /starts mid-run for device \d of guest \d+/, `cut at ${k}`);
+  // 300 events in, some devices of each VM are set up and some not yet: per device is exact
+  const mixed = at(300);
+  assert.ok(new Set(mixed[0].picked).size === 2, mixed[0].picked.join());
+  for (const model of ['xen-4.1', 'xen-4.2', 'xen-4.4', 'xen-4.6', 'xen-4.7', 'xen-4.19']) {
+    const r = mixed.find((x) => x.model === model);
+    assert.ok(r.auto && !r.cold && !r.warm, model);
+  }
 });

@@ -242,6 +242,112 @@ static int parse_line(const uint8_t *s, const uint8_t *e, double epoch, line_acc
     return 1;
 }
 
+/* What QemuLogParser.parse makes of a line that parse_line did not take, as far as the fast path
+ * may act on it without JavaScript: */
+#define REJ_IGNORED 0   /* not an access of interest: no event, another event, no name, another region */
+#define REJ_MALFORMED 1 /* parse returns a "malformed" reason: BODY does not match, or a field is out of range */
+#define REJ_OTHER 2     /* maybe an access (another prefix or stamp): JavaScript decides */
+
+/* Significant hex digits of [s, e) (all hex), after leading zeros (at least one kept). */
+static size_t hex_sig(const uint8_t *s, const uint8_t *e) {
+    while (e - s > 1 && *s == '0') s++;
+    return (size_t)(e - s);
+}
+
+static uint64_t hex_value(const uint8_t *s, const uint8_t *e) {
+    uint64_t v = 0;
+    for (; s < e; s++) v = (v << 4) | (uint64_t)hex_val(*s);
+    return v;
+}
+
+/* Classifies line [s, e) (one trailing CR dropped) as the JS parser would, given that the log has
+ * shown region names (needle set): the BODY regex
+ *   ^cpu (-?\d{1,10}) (?:mr (?:0x[0-9a-fA-F]+|\(nil\)) )?addr 0x([0-9a-fA-F]+) value 0x([0-9a-fA-F]+)
+ *    size (\d+)(?: name '([^']*)')?\s*$
+ * after the first "memory_region_ops_" and "read "/"write ", matched by hand (it never needs
+ * to backtrack: each optional part, once it fails, leaves text the next part cannot match), then
+ * the range checks in parse()'s order. */
+static int reject_kind(const uint8_t *s, const uint8_t *e) {
+    const uint8_t *at = s;
+    for (;;) {
+        at = memchr(at, 'm', (size_t)(e - at));
+        if (!at || (size_t)(e - at) < EVENT_LEN) return REJ_IGNORED;
+        if (eq(at, EVENT, EVENT_LEN)) break;
+        at++;
+    }
+    const uint8_t *p = at + EVENT_LEN;
+    if (!LIT(&p, e, "write ") && !LIT(&p, e, "read ")) return REJ_IGNORED;
+    if (!LIT(&p, e, "cpu ")) return REJ_MALFORMED;
+    int neg = 0;
+    if (p < e && *p == '-') {
+        neg = 1;
+        p++;
+    }
+    const uint8_t *ds = p;
+    while (p < e && is_digit(*p)) p++;
+    size_t nd = (size_t)(p - ds);
+    if (nd < 1 || nd > 10) return REJ_MALFORMED;
+    uint64_t cpu = 0;
+    for (const uint8_t *c = ds; c < p; c++) cpu = cpu * 10 + (uint64_t)(*c - '0');
+    if (!LIT(&p, e, " ")) return REJ_MALFORMED;
+    const uint8_t *save = p;
+    if (LIT(&p, e, "mr ")) {
+        int ok;
+        if (LIT(&p, e, "0x")) {
+            const uint8_t *h = p;
+            while (p < e && hex_val(*p) >= 0) p++;
+            ok = p > h;
+        } else {
+            ok = LIT(&p, e, "(nil)");
+        }
+        if (!ok || !LIT(&p, e, " ")) p = save;
+    }
+    if (!LIT(&p, e, "addr 0x")) return REJ_MALFORMED;
+    const uint8_t *as = p;
+    while (p < e && hex_val(*p) >= 0) p++;
+    const uint8_t *ae = p;
+    if (ae == as || !LIT(&p, e, " value 0x")) return REJ_MALFORMED;
+    const uint8_t *vs = p;
+    while (p < e && hex_val(*p) >= 0) p++;
+    const uint8_t *ve = p;
+    if (ve == vs || !LIT(&p, e, " size ")) return REJ_MALFORMED;
+    const uint8_t *ss = p;
+    while (p < e && is_digit(*p)) p++;
+    const uint8_t *se = p;
+    if (se == ss) return REJ_MALFORMED;
+    const uint8_t *ns = NULL, *ne = NULL;
+    const uint8_t *q = p;
+    if (LIT(&q, e, " name '")) {
+        const uint8_t *n0 = q;
+        while (q < e && *q != '\'') q++;
+        if (q < e) {
+            const uint8_t *r = q + 1;
+            while (r < e && js_space(*r)) r++;
+            if (r == e) {
+                ns = n0;
+                ne = q;
+            }
+        }
+    }
+    if (!ns) {
+        while (p < e && js_space(*p)) p++;
+        if (p != e) return REJ_MALFORMED;
+        return REJ_IGNORED; /* no name in a log that shows names: another dispatch level's line */
+    }
+    if (neg ? cpu > 1 : cpu > 0x7fffffffu) return REJ_MALFORMED;
+    while (se - ss > 1 && *ss == '0') ss++;
+    unsigned size = se - ss == 1 ? (unsigned)(*ss - '0') : 0;
+    if (size != 1 && size != 2 && size != 4 && size != 8) return REJ_MALFORMED;
+    if (hex_sig(as, ae) > 16) return REJ_MALFORMED;
+    if (hex_value(as, ae) >= (1ull << 53)) return REJ_MALFORMED;
+    if (hex_sig(vs, ve) > 16) return REJ_MALFORMED;
+    if (size < 8 && (hex_value(vs, ve) >> (8 * size)) != 0) return REJ_MALFORMED;
+    size_t nlen = (size_t)(ne - ns);
+    int msix = (nlen == 10 && eq(ns, "msix-table", 10)) || (nlen == 15 && eq(ns, "xen-pci-pt-msix", 15)) ||
+               (nlen == 8 && eq(ns, "msix-pba", 8));
+    return msix ? REJ_OTHER : REJ_IGNORED;
+}
+
 /* ---- The common line shape ---------------------------------------------------------------------- */
 
 /* Bytes parse_common may read from a line start: more than its longest line, so that it needs no
@@ -531,7 +637,9 @@ int32_t msx_scan_qemu(const uint8_t *buf, uint32_t from, uint32_t to, double *io
     const uint32_t limit = (uint32_t)io[MSX_IO_LIMIT];
     uint32_t n = (uint32_t)io[MSX_IO_N];
     double last_ts = io[MSX_IO_LAST_TS];
-    double lines = 0, kept = 0;
+    const uint32_t quiet = (uint32_t)io[MSX_IO_QUIET];
+    const int no_events = (quiet & MSX_QUIET_NO_EVENTS) != 0;
+    double lines = 0, kept = 0, malformed = 0, outside = 0;
     int32_t rc = MSX_SCAN_END;
 
     double *c_ts = (double *)batch;
@@ -565,7 +673,7 @@ int32_t msx_scan_qemu(const uint8_t *buf, uint32_t from, uint32_t to, double *io
         const uint8_t *nl = (size_t)(end - p) >= COMMON_SPAN ? parse_common(p, epoch, &memo, &a) : NULL;
         if (nl) {
             skip = 0;
-            if (n >= limit) {
+            if (n >= limit && !no_events) {
                 rc = MSX_SCAN_FULL;
                 break;
             }
@@ -573,37 +681,73 @@ int32_t msx_scan_qemu(const uint8_t *buf, uint32_t from, uint32_t to, double *io
             unsigned flags;
             nl = line_end(p, end, &flags);
             skip = !(flags & F_NEEDLE);
-            if ((flags & F_NUL) || (size_t)(nl - p) > MSX_SCAN_MAX_LINE) {
+            if ((size_t)(nl - p) > MSX_SCAN_MAX_LINE) {
                 rc = MSX_SCAN_PUNT;
                 break;
+            }
+            if (flags & F_NUL) {
+                /* malformed ("NUL byte in line"): counted here once JS needs no more places */
+                if (!(quiet & MSX_QUIET_MALFORMED)) {
+                    rc = MSX_SCAN_PUNT;
+                    break;
+                }
+                malformed++;
+                lines++;
+                p = nl + 1;
+                continue;
             }
             if (skip) {
                 lines++;
                 p = nl + 1;
                 continue;
             }
-            if (n >= limit) {
+            if (n >= limit && !no_events) {
                 rc = MSX_SCAN_FULL;
                 break;
             }
             const uint8_t *le = nl > p && nl[-1] == '\r' ? nl - 1 : nl;
             if (!parse_line(p, le, epoch, &a)) {
-                rc = MSX_SCAN_PUNT;
-                break;
+                int why = reject_kind(p, le);
+                if (why == REJ_OTHER || (why == REJ_MALFORMED && !(quiet & MSX_QUIET_MALFORMED))) {
+                    rc = MSX_SCAN_PUNT;
+                    break;
+                }
+                if (why == REJ_MALFORMED) malformed++;
+                lines++;
+                p = nl + 1;
+                continue;
             }
         }
         /* addr < 2^53: exact as a signed conversion, which is one instruction */
         int32_t r = classify(ranges, nranges, (double)(int64_t)a.addr);
         if (r < 0 || (uint8_t)ranges[MSX_RANGE_FIELDS * r + 3] != a.region) {
+            /* outside the geometry: counted here once JS needs no more places */
+            if (!(quiet & MSX_QUIET_OUTSIDE)) {
+                rc = MSX_SCAN_PUNT;
+                break;
+            }
+            outside++;
+            lines++;
+            p = nl + 1;
+            continue;
+        }
+        if (no_events) {
+            /* a first kept access: JavaScript starts the trace's clock and opens the file */
             rc = MSX_SCAN_PUNT;
             break;
         }
         const double *rg = ranges + MSX_RANGE_FIELDS * r;
         double ts = a.ts_ns + shift;
-        /* more than 2^53 ns from the trace start: the JS path reports the line as malformed */
+        /* more than 2^53 ns from the trace start: a malformed line (capture.ts access()) */
         if (!(fabs(ts) <= 9007199254740992.0)) {
-            rc = MSX_SCAN_PUNT;
-            break;
+            if (!(quiet & MSX_QUIET_MALFORMED)) {
+                rc = MSX_SCAN_PUNT;
+                break;
+            }
+            malformed++;
+            lines++;
+            p = nl + 1;
+            continue;
         }
         last_ts = ts;
         c_ts[n] = ts;
@@ -627,5 +771,7 @@ int32_t msx_scan_qemu(const uint8_t *buf, uint32_t from, uint32_t to, double *io
     io[MSX_IO_POS] = (double)(p - buf);
     io[MSX_IO_LINES] = lines;
     io[MSX_IO_KEPT] = kept;
+    io[MSX_IO_MALFORMED] = malformed;
+    io[MSX_IO_OUTSIDE] = outside;
     return rc;
 }

@@ -3,7 +3,9 @@
  *
  * The scan only handles the lines it can decide exactly as the JavaScript reference does
  * (src/capture/formats/qemu-log.ts); everything else is handed back to JavaScript (a "punt"),
- * which then handles that one line itself. The JS side
+ * which then handles that one line itself. The exceptions are floods: lines JavaScript would only
+ * count (malformed ones, accesses outside the ranges) are counted here once it asks for that
+ * (MSX_IO_QUIET below). The JS side
  * (src/native/scan.ts, src/capture/fastpath.ts) owns all the policy: when the fast path may run,
  * what a punted line means, the summary, --strict.
  */
@@ -24,10 +26,24 @@
 #define MSX_IO_POS 6      /* out: offset where the scan stopped (always a line start) */
 #define MSX_IO_LINES 7    /* out: complete lines consumed */
 #define MSX_IO_KEPT 8     /* out: events written */
+#define MSX_IO_QUIET 9    /* in: MSX_QUIET_* bits: what the scan may count itself instead of punting */
+#define MSX_IO_MALFORMED 10 /* out: malformed lines counted (with MSX_QUIET_MALFORMED) */
+#define MSX_IO_OUTSIDE 11 /* out: MSI-X accesses outside every range counted (with MSX_QUIET_OUTSIDE) */
 #define MSX_IO_SLOTS 16
 
 /* Doubles per range record (src/capture/geometry.ts RANGE_FIELDS). */
 #define MSX_RANGE_FIELDS 5
+
+/* io[MSX_IO_QUIET] bits. Once JavaScript holds the first few places of malformed lines (or of
+ * accesses outside the geometry) for the summary, and --strict is off, it needs only their count:
+ * the scan then counts such lines itself instead of handing each back (a flood of them would
+ * otherwise cost an ffi round trip per line). */
+#define MSX_QUIET_MALFORMED 1u
+#define MSX_QUIET_OUTSIDE 2u
+/* Before the first kept access (no clock, no open file yet): the scan writes no event and hands
+ * back the first line that would be one; it still counts what the bits above allow, so a flood of
+ * bad lines before any good one does not go line by line through JavaScript either. */
+#define MSX_QUIET_NO_EVENTS 4u
 
 /* Return values of msx_scan_qemu. */
 #define MSX_SCAN_END 0   /* every line in [from, to) consumed */

@@ -2,6 +2,7 @@
  * worker threads. Scheduling: batch b lives in slot b % NSLOT; a task is (model, batch), and a
  * model's batches run in order, one at a time. Any thread takes the ready task of the oldest batch;
  * the caller decodes ahead until all slots hold unfinished batches, then helps with the feeds. */
+#define _POSIX_C_SOURCE 200809L /* write, poll under -std=c11 */
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -64,7 +65,7 @@ struct msx_pipe {
     /* msx_pipe_configure */
     int32_t by;
     double interval_ns;
-    int explain, decisions, heat_on;
+    int configured, explain, decisions, heat_on, fit_interval;
     struct msx_ids groups, buckets, heat;
     uint64_t *heat_counts; /* (heat max + 1) * MSX_HEAT_COLUMNS */
     struct model_tally *tally;
@@ -183,6 +184,39 @@ static void drain(struct msx_pipe *p, const struct slot *s)
     pthread_mutex_unlock(&p->mu);
 }
 
+/* Doubles the --interval bucket (fit_interval): bucket b becomes b >> 1 (floor(ts / 2i) =
+ * floor(floor(ts / i) / 2)), and every model's counts of the two halves are summed. The new ids
+ * come in the order of the old ones, so each count moves down or stays, in place. */
+static int coarsen_buckets(struct msx_pipe *p)
+{
+    drain(p, NULL); /* no task is tallying: the ids and counts can move */
+    struct msx_ids next;
+    const struct msx_ids *old = &p->buckets;
+    uint32_t *map = malloc(((size_t)old->n + 1) * sizeof *map);
+    if (!map || msx_ids_init(&next, old->max) != 0) {
+        free(map);
+        return -1;
+    }
+    for (uint32_t i = 0; i < old->n; i++)
+        map[i] = msx_ids_get(&next, (uint64_t)((int64_t)old->keys[i] >> 1));
+    for (uint32_t m = 0; m < p->nctx; m++) {
+        uint64_t *c = p->tally[m].buckets;
+        for (uint32_t i = 0; i < old->n; i++) {
+            const uint32_t j = map[i];
+            if (j == i)
+                continue;
+            c[j * 2] += c[i * 2];
+            c[j * 2 + 1] += c[i * 2 + 1];
+            c[i * 2] = c[i * 2 + 1] = 0;
+        }
+    }
+    free(map);
+    msx_ids_free(&p->buckets);
+    p->buckets = next;
+    p->interval_ns *= 2;
+    return 0;
+}
+
 /* ---- API --------------------------------------------------------------------------------------- */
 MSX_API int32_t msx_pipe_submit(msx_pipe *p, const uint8_t *buf, uint32_t start, uint32_t end, double *info)
 {
@@ -244,12 +278,14 @@ MSX_API int32_t msx_pipe_submit(msx_pipe *p, const uint8_t *buf, uint32_t start,
                 key = (uint64_t)(uint32_t)dc->guest[k] << 32 | (uint32_t)a->vcpu;
             s->grow[k] = msx_ids_get(&p->groups, key) * 8u + a->write * 4u;
         }
-    if (s->bid) {
+    while (s->bid) {
         /* Buckets as JavaScript numbered them: floor(ts / interval). Events come mostly in time
-         * order, so runs of one bucket skip the map. */
+         * order, so runs of one bucket skip the map. When the interval may grow (fit_interval) and
+         * a bucket would not fit, the interval doubles and this batch is bucketed again. */
         int64_t last = 0;
         uint32_t last_id = UINT32_MAX;
-        for (uint32_t i = 0; i < s->n; i++) {
+        uint32_t i;
+        for (i = 0; i < s->n; i++) {
             const double q = s->ts[i] / p->interval_ns; /* |q| <= 2^53: ts is checked by the decoder */
             int64_t b = (int64_t)q;
             if ((double)b > q)
@@ -257,9 +293,15 @@ MSX_API int32_t msx_pipe_submit(msx_pipe *p, const uint8_t *buf, uint32_t start,
             if (b != last || last_id == UINT32_MAX) {
                 last = b;
                 last_id = msx_ids_get(&p->buckets, (uint64_t)b);
+                if (last_id == p->buckets.max && p->fit_interval)
+                    break;
             }
             s->bid[i] = last_id;
         }
+        if (i == s->n)
+            break;
+        if (coarsen_buckets(p) != 0)
+            return MSX_PIPE_NOMEM;
     }
     if (p->heat_on)
         for (uint32_t k = 0; k < nkeys; k++) {
@@ -412,10 +454,11 @@ MSX_API msx_pipe *msx_pipe_create(msx_ctx *const *ctxs, uint32_t nctx, uint32_t 
 MSX_API int32_t msx_pipe_configure(msx_pipe *p, int32_t by, uint32_t max_groups, double interval_ns,
                                    uint32_t max_buckets, uint32_t heat_rows, int32_t explain)
 {
-    if (!p || p->published || p->decisions || p->heat_on || by < MSX_BY_NONE || by > MSX_BY_VCPU ||
+    if (!p || p->published || p->configured || by < MSX_BY_NONE || by > MSX_BY_VCPU ||
         !(interval_ns == 0 || interval_ns >= 1) || (interval_ns > 0 && !max_buckets) || (by && !max_groups) ||
         max_groups > MSX_PIPE_MAX_IDS || max_buckets > MSX_PIPE_MAX_IDS || heat_rows > MSX_PIPE_MAX_IDS)
         return -1;
+    p->configured = 1;
     p->by = by;
     p->interval_ns = interval_ns;
     p->explain = explain != 0;
@@ -470,6 +513,14 @@ static int32_t write_all(int fd, const uint8_t *buf, size_t len)
             return -errno;
         }
     }
+    return 0;
+}
+
+MSX_API int32_t msx_pipe_fit_interval(msx_pipe *p)
+{
+    if (!p || p->published || !(p->interval_ns > 0))
+        return -1;
+    p->fit_interval = 1;
     return 0;
 }
 
@@ -550,15 +601,16 @@ MSX_API int32_t msx_pipe_result(msx_pipe *p, int32_t what, uint32_t model, doubl
     const struct model_tally *t = &p->tally[model];
     switch (what) {
     case MSX_RESULT_SIZES:
-        if (cap < 6)
+        if (cap < 7)
             return -1;
+        out[6] = p->interval_ns;
         out[0] = p->groups.n;
         out[1] = p->groups.overflow;
         out[2] = p->buckets.n;
         out[3] = p->buckets.overflow;
         out[4] = p->heat.n;
         out[5] = p->heat.overflow;
-        return 6;
+        return 7;
     case MSX_RESULT_GROUP_KEYS:
         return copy_ids(&p->groups, 1, out, cap);
     case MSX_RESULT_GROUPS:

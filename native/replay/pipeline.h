@@ -56,6 +56,14 @@ MSX_API int32_t msx_pipe_finish(msx_pipe *p);
 MSX_API int32_t msx_pipe_configure(msx_pipe *p, int32_t by, uint32_t max_groups, double interval_ns,
                                    uint32_t max_buckets, uint32_t heat_rows, int32_t explain);
 
+/* After msx_pipe_configure with an interval, before the first submit: instead of flagging the
+ * overflow, double the interval whenever more than max_buckets buckets would be needed, summing
+ * the counts of bucket pairs (the final interval is in the MSX_RESULT_SIZES). 0, or -1. */
+MSX_API int32_t msx_pipe_fit_interval(msx_pipe *p);
+
+/* msx_pipe_submit's code when fit_interval could not get memory to merge buckets. */
+#define MSX_PIPE_NOMEM -21
+
 /* --explain, after msx_pipe_configure(..., explain 1): the line prefix of each context (the JSON up
  * to the value of "index", explain.h), context m's in prefixes[ends[m - 1], ends[m]) (from 0 for
  * m = 0). Once, before the first msx_pipe_explain_write. 0, -1 on bad arguments, -2 out of memory. */
@@ -70,7 +78,7 @@ MSX_API int32_t msx_pipe_explain_write(msx_pipe *p, int32_t fd, double index0);
 
 /* Results, once every batch is submitted (waits for the feeds): the doubles written to out, -1 on
  * bad arguments or when cap is too small. */
-#define MSX_RESULT_SIZES 0       /* groups, group overflow (0/1), buckets, bucket overflow, heat rows, heat overflow */
+#define MSX_RESULT_SIZES 0       /* groups, group overflow (0/1), buckets, bucket overflow, heat rows, heat overflow, interval_ns */
 #define MSX_RESULT_GROUP_KEYS 1  /* per group: key >> 32, key & 0xffffffff */
 #define MSX_RESULT_GROUPS 2      /* model's: per group (and the overflow group), [write][outcome 0..3] */
 #define MSX_RESULT_BUCKET_KEYS 3 /* per bucket: floor(ts_ns / interval_ns) */

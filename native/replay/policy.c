@@ -1,7 +1,7 @@
 /* The policy engine: one decide function for every point of the design space policy.h spans, its
  * write path doubling as the handler the ioreq completion runs (state.c), and the feed loops of
- * feedloop.h expanded around it. Each branch names the built-in models that take it, so the
- * policies/ files can be read against the models they reproduce. */
+ * feedloop.h expanded around it. Comments name the releases whose behaviour a branch reproduces,
+ * so the files in policies/ can be read against the models they stand for. */
 #include <stdint.h>
 #include <string.h>
 #include "feedloop.h"
@@ -9,15 +9,23 @@
 #include "policy.h"
 
 #define POLICY_MAGIC 0x706f6c31u /* "pol1": a buffer msx_policy_compile filled */
-/* Bits 4..7 of F[n]: fields k = 0..3 of entry n were written through Xen since registration (the
- * valid bits). Bit 0 stays the address-change flag, so dev_register's reset clears both, as a
- * fresh msixtbl_entry has neither. */
+/* Bits 4..7 of table_flags[n]: fields k = 0..3 of entry n were written through Xen since
+ * registration (the valid bits, for any number of cached entries). Bit 0 stays the address-change
+ * flag, so dev_register's reset clears both, as a fresh msixtbl_entry has neither. */
 #define VALID_SHIFT 4
+
+/* Knobs derived at compile time, after the PK_COUNT given ones in struct policy's k. */
+enum {
+    PD_TRACK_VALID = PK_COUNT, /* 1: some read rule consults valid bits: writes must record them */
+    PD_TRACK_CTRL_VALID,       /* the same for the vector_ctrl bit */
+    PD_TABLE_SLOW,             /* 1: a table access needs decide_outside (accept none, register at enable) */
+    PD_KNOBS,
+};
 
 struct policy {
     struct model m; /* first: a context's c->m points here */
     uint32_t magic;
-    uint8_t k[PK_COUNT];
+    uint8_t k[PD_KNOBS];
     uint8_t cached[MSX_MAX_ENTRIES];
     /* The size and alignment gates of a table access, by gate_index: 0 when it passes, else the
      * decision (never 0: every gate reason is > 0). The table is 8-aligned (msx_create), so an
@@ -155,7 +163,7 @@ static inline __attribute__((always_inline)) uint8_t policy_write_inline(struct 
     uint64_t address = a->addr;
     if (o != 12) {
         uint32_t f = o / 4;
-        if (cached[n])
+        if (k[PD_TRACK_VALID] && cached[n])
             d->table_flags[n] |= (uint8_t)(((sz == 8 && f == 0) ? 3u : 1u) << (VALID_SHIFT + f));
         d->table_flags[fi] |= 1;
         if (sz != 8 || f != 2)
@@ -170,7 +178,7 @@ static inline __attribute__((always_inline)) uint8_t policy_write_inline(struct 
         return ABSORB(MSX_R_VPCI);
     if (ctrl == PC_FORWARD)
         return FORWARD(MSX_R_FORWARD_ALL);
-    if (cached[n])
+    if (k[PD_TRACK_CTRL_VALID] && cached[n])
         d->table_flags[n] |= (uint8_t)(1u << (VALID_SHIFT + 3));
     const int both = ctrl == PC_BOTH;
     if (d->table_flags[fi] & 1) {
@@ -213,9 +221,24 @@ static uint8_t policy_write(struct msx_ctx *c, struct dev_state *d, const struct
     return policy_write_inline(c, p->k, p->cached, p->gate, d, a, !xen_in_table(d, a->addr));
 }
 
-static inline __attribute__((always_inline)) uint8_t policy_decide_inline(struct msx_ctx *c, const uint8_t *k,
-                                                                          const uint8_t *cached, const uint8_t *gate,
-                                                                          struct dev_state *d, const struct access *a)
+/* The handlers after the accept check: adjacent is a constant where the caller knows it, so the
+ * table-access copy carries no adjacency tests. The last-byte check (49801a4f79, 4.6): accepted
+ * first byte with a refused last byte crashes the domain, and the access goes on as usual. */
+static inline __attribute__((always_inline)) uint8_t handle(struct msx_ctx *c, const uint8_t *k, const uint8_t *cached,
+                                                            const uint8_t *gate, struct dev_state *d,
+                                                            const struct access *a, int adjacent)
+{
+    uint8_t crash = 0;
+    if (k[PK_LAST_BYTE] && a->size > 1 && !adjacent && pol_reject(k, d, a->addr + a->size - 1) >= 0)
+        crash = 4;
+    uint8_t dec = a->write ? policy_write_inline(c, k, cached, gate, d, a, adjacent)
+                           : policy_read(k, cached, gate, d, a, adjacent);
+    return dec | crash;
+}
+
+/* Everything but a table access: the PBA, registers past the table. */
+static inline uint8_t decide_outside(struct msx_ctx *c, const uint8_t *k, const uint8_t *cached, const uint8_t *gate,
+                                     struct dev_state *d, const struct access *a)
 {
     if (a->kind == K_PBA_OWN) {
         switch (k[PK_PBA_OWN]) {
@@ -233,47 +256,45 @@ static inline __attribute__((always_inline)) uint8_t policy_decide_inline(struct
         return FORWARD(MSX_R_FORWARD_ALL);
     if (k[PK_REGISTER] == PR_ENABLE && !d->registered && a->region == MSX_REGION_TABLE)
         dev_register(d); /* the trace has no config space: the first table access stands for enable */
-    int adjacent = 0;
-    if (__builtin_expect(a->kind == K_TABLE, 1)) {
-        /* In the table by the trace's geometry, which is Xen's once registered (gtable = the
-         * header's table address, table_len = entries * 16): the accept check without the range
-         * compares of pol_reject. */
-        int r = -1;
-        if (!d->registered)
-            r = MSX_R_NOT_REGISTERED;
-        else if (k[PK_ACCEPT] == PA_PAGE && !xen_page_has_slot(d, a->addr))
-            r = MSX_R_PAGE_UNBOUND;
-        else if (k[PK_ACCEPT] == PA_ENTRY && !d->msi_desc[a->off >> 4])
-            r = MSX_R_NO_MSI_DESC;
-        if (r >= 0)
-            return k[PK_FIRST_UNMASK] && d5_snoop(c, a) ? FORWARD(MSX_R_D5_SNOOP) : FORWARD(r);
-    } else {
-        if (a->kind == K_PBA_NEAR) {
-            if (k[PK_PBA_TABLE_PAGE] == PN_FORWARD)
-                return FORWARD(MSX_R_PBA_TABLE_PAGE);
-            if (k[PK_PBA_TABLE_PAGE] == PN_EMULATE)
-                return ABSORB(MSX_R_VPCI_PBA);
-        }
-        if (k[PK_ADJACENT] == PJ_EMULATE)
+    if (a->kind == K_PBA_NEAR) {
+        if (k[PK_PBA_TABLE_PAGE] == PN_FORWARD)
+            return FORWARD(MSX_R_PBA_TABLE_PAGE);
+        if (k[PK_PBA_TABLE_PAGE] == PN_EMULATE)
             return ABSORB(MSX_R_VPCI_PBA);
-        adjacent = k[PK_ADJACENT] == PJ_TABLE_PAGES && xen_on_table_pages(d, a->addr) && !xen_in_table(d, a->addr);
-        if (!adjacent) {
-            int r = pol_reject(k, d, a->addr);
-            if (r >= 0) {
-                if (k[PK_FIRST_UNMASK] && d5_snoop(c, a))
-                    return FORWARD(MSX_R_D5_SNOOP);
-                return FORWARD(a->region == MSX_REGION_PBA && r == MSX_R_NOT_REGISTERED ? MSX_R_PBA_TABLE_PAGE : r);
-            }
-        }
     }
-    /* 49801a4f79 (4.6): the last byte is checked too; accepted first byte with a refused last
-     * byte crashes the domain, and the access goes on as usual. */
-    uint8_t crash = 0;
-    if (k[PK_LAST_BYTE] && a->size > 1 && !adjacent && pol_reject(k, d, a->addr + a->size - 1) >= 0)
-        crash = 4;
-    uint8_t dec = a->write ? policy_write_inline(c, k, cached, gate, d, a, adjacent)
-                           : policy_read(k, cached, gate, d, a, adjacent);
-    return dec | crash;
+    if (k[PK_ADJACENT] == PJ_EMULATE)
+        return ABSORB(MSX_R_VPCI_PBA);
+    int adjacent = k[PK_ADJACENT] == PJ_TABLE_PAGES && xen_on_table_pages(d, a->addr) && !xen_in_table(d, a->addr);
+    if (adjacent)
+        return handle(c, k, cached, gate, d, a, 1);
+    int r = pol_reject(k, d, a->addr);
+    if (r >= 0) {
+        if (k[PK_FIRST_UNMASK] && d5_snoop(c, a))
+            return FORWARD(MSX_R_D5_SNOOP);
+        return FORWARD(a->region == MSX_REGION_PBA && r == MSX_R_NOT_REGISTERED ? MSX_R_PBA_TABLE_PAGE : r);
+    }
+    return handle(c, k, cached, gate, d, a, 0);
+}
+
+static inline __attribute__((always_inline)) uint8_t policy_decide_inline(struct msx_ctx *c, const uint8_t *k,
+                                                                          const uint8_t *cached, const uint8_t *gate,
+                                                                          struct dev_state *d, const struct access *a)
+{
+    if (__builtin_expect(a->kind != K_TABLE || k[PD_TABLE_SLOW], 0))
+        return decide_outside(c, k, cached, gate, d, a);
+    /* A table access of a policy that intercepts and registers at a bind or from the start. In the
+     * table by the trace's geometry, which is Xen's once registered (gtable = the header's table
+     * address, table_len = entries * 16): the accept check without the range compares. */
+    int r = -1;
+    if (!d->registered)
+        r = MSX_R_NOT_REGISTERED;
+    else if (k[PK_ACCEPT] == PA_PAGE && !xen_page_has_slot(d, a->addr))
+        r = MSX_R_PAGE_UNBOUND;
+    else if (k[PK_ACCEPT] == PA_ENTRY && !d->msi_desc[a->off >> 4])
+        r = MSX_R_NO_MSI_DESC;
+    if (r >= 0)
+        return k[PK_FIRST_UNMASK] && d5_snoop(c, a) ? FORWARD(MSX_R_D5_SNOOP) : FORWARD(r);
+    return handle(c, k, cached, gate, d, a, 0);
 }
 
 static uint8_t policy_decide(struct msx_ctx *c, struct dev_state *d, const struct access *a)
@@ -286,7 +307,7 @@ static uint8_t policy_decide(struct msx_ctx *c, struct dev_state *d, const struc
  * nothing else can point to, so the compiler need not reload a knob after every store the loop
  * makes (a byte store may alias any knob in the policy itself), which costs ~1/3 of the speed. */
 #define KNOBS_LOCAL                                     \
-    uint8_t k[PK_COUNT];                                \
+    uint8_t k[PD_KNOBS];                                 \
     memcpy(k, pol(c)->k, sizeof k);                     \
     const uint8_t *const cached = pol(c)->cached;       \
     const uint8_t *const gate = pol(c)->gate;
@@ -339,7 +360,8 @@ static __attribute__((flatten)) uint32_t policy_feed_cols(struct msx_ctx *c, con
 }
 
 static __attribute__((flatten)) void policy_feed_keys(struct msx_ctx *c, const struct access *acc,
-                                                      const uint16_t *keys, uint32_t n, uint32_t *tally)
+                                                      const uint16_t *keys, uint32_t n, uint32_t *tally,
+                                                      uint8_t *decisions)
 {
     KNOBS_LOCAL
     struct dev_state *const devs = c->devs;
@@ -353,6 +375,8 @@ static __attribute__((flatten)) void policy_feed_keys(struct msx_ctx *c, const s
             qemu_forwarded(c, d, a);
             ioreq_complete(c, a->vcpu);
         }
+        if (decisions) /* --explain, --by and --interval read each decision */
+            decisions[i] = dec;
     }
 }
 
@@ -401,6 +425,12 @@ MSX_API int32_t msx_policy_compile(uint8_t *outbuf, const int32_t *knobs, uint32
         p->cached[n] = knobs[PK_COUNT + n] != 0;
     if (name)
         strncpy(p->name, name, sizeof p->name - 1);
+    int valid_reads = p->k[PK_CACHE_VALID] != PV_ALWAYS;
+    p->k[PD_TRACK_VALID] = (uint8_t)(valid_reads && (p->k[PK_READ_ADDR_LO] == PRD_CACHE || p->k[PK_READ_ADDR_HI] == PRD_CACHE ||
+                                                     p->k[PK_READ_DATA] == PRD_CACHE || p->k[PK_READ_VECTOR_CTRL] == PRD_CACHE));
+    p->k[PD_TRACK_CTRL_VALID] = (uint8_t)(valid_reads && p->k[PK_CACHE_VALID] == PV_AFTER_WRITE ? p->k[PD_TRACK_VALID]
+                                                                                              : p->k[PK_READ_VECTOR_CTRL] == PRD_CACHE && valid_reads);
+    p->k[PD_TABLE_SLOW] = (uint8_t)(p->k[PK_ACCEPT] == PA_NONE || p->k[PK_REGISTER] == PR_ENABLE);
     for (uint32_t i = 0; i < sizeof p->gate; i++)
         p->gate[i] = gate_of(p->k, (int)(i >> 6), 1u << ((i >> 4) & 3), i & 15);
     int sl = stateless(p->k);

@@ -3,9 +3,9 @@
 // Inputs are identified before any is read in full, so a bad input fails before work is done and
 // the header can name every source format.
 import { UserError } from '../errors';
-import { DIR_READ, DIR_WRITE, REGION_PBA, REGION_TABLE } from '../events';
+import { DIR_READ, DIR_WRITE, EventBatch, REGION_PBA, REGION_TABLE } from '../events';
 import { Footer } from '../tracefile/schema';
-import { WriterInit } from '../tracefile/writer';
+import { TraceWriter, WriterInit } from '../tracefile/writer';
 import { Progress } from '../util/out';
 import { isStdin } from '../util/stdin';
 import { ACCESS, FormatName, FormatSpec, IGNORED, LineParser, LOST, newRawAccess, RawAccess } from './format';
@@ -19,7 +19,7 @@ import { BINARY_FORMAT, binaryKind, CaptureInput, openBinary } from './binary-in
 import { LineScanner } from './lines';
 import { FAST_MIN_BYTES, fastMode, QemuFastScan, ScanContext } from './fastpath';
 import { EventSink } from './sink';
-import { scanLib } from '../native/scan';
+import { QUIET_MALFORMED, QUIET_NO_EVENTS, QUIET_OUTSIDE, scanLib } from '../native/scan';
 import { looksLikeText, Sniffer } from './sniff';
 import { CaptureStats, renderSummary } from './summary';
 
@@ -314,12 +314,17 @@ class Capture {
     if (s.format !== 'qemu-log' || mode === 'never' || this.dynamicGeometry) return undefined;
     const qemu = parser as LineParser & { wallEpochSec?: number };
     let scan: QemuFastScan | null | undefined;
-    const ctx: ScanContext = { epochSec: 0, shift: 0, guest: 0, lastTs: 0, writer: null! };
+    const ctx: ScanContext = { epochSec: 0, shift: 0, guest: 0, lastTs: 0, writer: null!, quiet: 0, malformed: 0, outside: 0 };
     const keep = (device: number, region: number, dir: number, count: number): void => this.stats.keepMany(device, region, dir, count);
+    // Before the first kept access there is no writer: the scan then writes no event (NO_EVENTS).
+    const noEvents = { batch: new EventBatch(8), batchLimit: 0, flush: (): void => undefined } as unknown as TraceWriter;
     return (buf, from, to, sc) => {
       const writer = this.sink.direct;
       const epochSec = qemu.wallEpochSec ?? -1;
-      if (parser.needle !== 'msix' || s.shift === null || writer === null || epochSec < 0) return from;
+      if (parser.needle !== 'msix') return from;
+      const live = s.shift !== null && writer !== null && epochSec >= 0;
+      // Once events flow without a wall clock (untimed lines), every line is the JS path's.
+      if (!live && writer !== null) return from;
       if (mode === 'auto' && s.input.delivered < FAST_MIN_BYTES && (s.input.totalBytes ?? 0) < FAST_MIN_BYTES) return from;
       if (scan === undefined) {
         const lib = scanLib();
@@ -328,15 +333,20 @@ class Capture {
         scan = lib && g ? new QemuFastScan(lib, g.rangeTable()) : null;
       }
       if (scan === null) return from;
-      ctx.epochSec = epochSec;
-      ctx.shift = s.shift;
+      ctx.epochSec = live ? epochSec : 0;
+      ctx.shift = s.shift ?? 0;
       ctx.guest = this.opts.guest ?? 0;
       ctx.lastTs = this.lastTs;
-      ctx.writer = writer;
+      ctx.writer = live ? writer : noEvents;
+      const st = this.stats;
+      ctx.quiet = (live ? 0 : QUIET_NO_EVENTS) | (this.opts.strict ? 0 : (st.malformed.full ? QUIET_MALFORMED : 0) | (st.outside.full ? QUIET_OUTSIDE : 0));
       const before = scan.kept;
       const pos = scan.scan(buf, from, to, ctx, (n) => { sc.lines += n; });
       this.lastTs = ctx.lastTs;
-      this.parsedAccesses += scan.kept - before;
+      // what access() would have counted for the lines the scan counted itself
+      st.malformed.count += ctx.malformed;
+      st.outside.count += ctx.outside;
+      this.parsedAccesses += scan.kept - before + ctx.outside;
       scan.drainCounts(keep);
       return pos;
     };
@@ -395,6 +405,10 @@ class Capture {
     }
     const guest = this.ids.resolve(a, this.threadIds(s));
     if (guest === null) return; // another VM than --guest selects
+    const where = (): string => (s.parser ? `${file}:${lineNo}` : `${file}: record ${lineNo}`);
+    // Ids a batch cannot hold are refused, never wrapped (and give no header devices).
+    if (guest > ID_MAX) return this.malformedAccess(where(), `guest id ${guest} above 2147483647 (2^31-1, the largest a trace holds)`);
+    if (a.vcpu > ID_MAX || a.vcpu < -1) return this.malformedAccess(where(), `vCPU ${a.vcpu} outside -1..2147483647 (the range a trace holds)`);
     const hit = this.hit;
     const placed = this.guests.classify(guest, a.addr, hit);
     if (placed < 0) return;
@@ -403,17 +417,12 @@ class Capture {
         this.stats.notMsix++;
         return;
       }
-      const where = s.parser ? `${file}:${lineNo}` : `${file}: record ${lineNo}`;
       const why = `${a.region} access at 0x${a.addr.toString(16)} outside the known MSI-X ${want === REGION_PBA ? 'PBAs' : 'tables'}`;
-      if (this.opts.strict) throw new UserError(`${where}: ${why}`);
+      if (this.opts.strict) throw new UserError(`${where()}: ${why}`);
       if (this.stats.outside.full) this.stats.outside.count++;
-      else this.stats.outside.add(`${where} (0x${a.addr.toString(16)})`);
+      else this.stats.outside.add(`${where()} (0x${a.addr.toString(16)})`);
       return;
     }
-    const where = (): string => (s.parser ? `${file}:${lineNo}` : `${file}: record ${lineNo}`);
-    // Ids a batch cannot hold are refused, never wrapped.
-    if (guest > ID_MAX) return this.malformedAccess(where(), `guest id ${guest} above 2147483647 (2^31-1, the largest a trace holds)`);
-    if (a.vcpu > ID_MAX || a.vcpu < -1) return this.malformedAccess(where(), `vCPU ${a.vcpu} outside -1..2147483647 (the range a trace holds)`);
     let ts = this.lastTs;
     if (!Number.isNaN(a.tsNs)) {
       if (s.shift === null) s.shift = this.shiftFor(s, a.tsNs);

@@ -4,13 +4,17 @@
 // decides exactly as the JavaScript reference does (formats/qemu-log.ts + capture.ts access(),
 // tracefile/batch-codec.ts); any other line (malformed, unnamed, outside the geometry, NUL, first
 // kept access, ...) is handed back to the reference path, so the trace and the summary are the same
-// byte for byte (test/capture-fastpath.test.js).
+// byte for byte (test/capture-fastpath.test.js). Except in floods: once the summary holds its first
+// few places of malformed lines (or of accesses outside the geometry) and --strict is off, only
+// their count matters, and the scan counts such lines itself (ctx.quiet) instead of handing back
+// each one, which cost an ffi round trip (and garbage) per line.
 //
 // MSIXTRACE_FAST=never runs the reference path only; =always engages the fast path from the first
 // byte; the default (auto) engages it once an input has handed out FAST_MIN_BYTES, so that small
 // captures do not pay the ~45 ms of loading ffi. =never also keeps the batch encoder in JavaScript.
 import {
-  IO_EPOCH, IO_GUEST, IO_KEPT, IO_LAST_TS, IO_LIMIT, IO_LINES, IO_N, IO_POS, IO_SHIFT, IO_SLOTS, SCAN_FULL, ScanLib,
+  IO_EPOCH, IO_GUEST, IO_KEPT, IO_LAST_TS, IO_LIMIT, IO_LINES, IO_MALFORMED, IO_N, IO_OUTSIDE, IO_POS, IO_QUIET, IO_SHIFT,
+  IO_SLOTS, SCAN_FULL, ScanLib,
 } from '../native/scan';
 import { TraceWriter } from '../tracefile/writer';
 import { RANGE_FIELDS } from './geometry';
@@ -31,6 +35,11 @@ export interface ScanContext {
   guest: number;
   lastTs: number;
   writer: TraceWriter;
+  /** QUIET_* bits: which lines the scan may count itself rather than hand back. */
+  quiet: number;
+  /** Out: malformed lines and accesses outside the geometry the scan counted itself. */
+  malformed: number;
+  outside: number;
 }
 
 /** Native scanning of one qemu-log source; counts kept events per (range, dir). */
@@ -69,6 +78,9 @@ export class QemuFastScan {
     io[IO_SHIFT] = ctx.shift;
     io[IO_GUEST] = ctx.guest | 0;
     io[IO_LIMIT] = writer.batchLimit;
+    io[IO_QUIET] = ctx.quiet;
+    ctx.malformed = 0;
+    ctx.outside = 0;
     let pos = from;
     for (;;) {
       if (batch.n >= writer.batchLimit) {
@@ -83,6 +95,8 @@ export class QemuFastScan {
       pos = io[IO_POS];
       onLines(io[IO_LINES]);
       this.kept += io[IO_KEPT];
+      ctx.malformed += io[IO_MALFORMED];
+      ctx.outside += io[IO_OUTSIDE];
       if (batch.n >= writer.batchLimit) {
         writer.flush();
         batch = writer.batch;

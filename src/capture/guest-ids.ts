@@ -5,7 +5,8 @@
 // one VM each and carry no id: --guest labels them.
 import { FormatName, RawAccess } from './format';
 
-const WITH_IDS: ReadonlySet<FormatName> = new Set<FormatName>(['kvm-ftrace', 'trace-cmd', 'perf-script', 'xenalyze']);
+// A simpletrace file is named after its QEMU process (trace-PID), and its records carry that id.
+const WITH_IDS: ReadonlySet<FormatName> = new Set<FormatName>(['kvm-ftrace', 'trace-cmd', 'perf-script', 'xenalyze', 'qemu-simpletrace']);
 
 /** How to get process ids into each format's lines. */
 const FIX: Partial<Record<FormatName, string>> = {

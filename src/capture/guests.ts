@@ -9,7 +9,7 @@
 import * as fs from 'fs';
 import { UserError } from '../errors';
 import { Device, device } from '../tracefile/schema';
-import { Geometry, geometryFromFlags, geometryFromLspci, Hit } from './geometry';
+import { Geometry, geometryFromFlags, geometryFromLspci, Hit, MAX_DEVICES } from './geometry';
 import { readMtreeFile } from './mtree';
 
 export interface GeometryOptions {
@@ -111,6 +111,10 @@ export class GuestDevices {
     if (have !== undefined) return have;
     if (this.frozen) return -1;
     const index = this.devices.length;
+    // Device indices are 16 bits in an event batch: past that, refuse rather than wrap.
+    if (index >= MAX_DEVICES) {
+      throw new UserError(`guest ${guest}: more than 65,536 MSI-X devices over all guests; a trace holds at most 65,536 (pass --guest ID to keep one VM, or capture the guests separately)`);
+    }
     this.devices.push({ ...g.devices[local], index, guest });
     s[local] = index;
     return index;

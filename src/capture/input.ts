@@ -44,6 +44,7 @@ export class InputStream {
 
   private constructor(file: string, private readonly signal: AbortSignal) {
     this.name = displayName(file);
+    let named: AsyncGenerator<Buffer> | null = null;
     if (isStdin(file)) {
       this.totalBytes = null;
       this.raw = null;
@@ -75,11 +76,15 @@ export class InputStream {
           throw new UserError(`${file}: cannot open (${code ?? (e as Error).message})`);
         }
         this.raw = null;
+      } else if (st.isFIFO()) {
+        // A named pipe: fixed buffers, as for a pipe on stdin (opened without blocking the thread).
+        this.raw = null;
+        named = this.namedPipeChunks(file);
       } else {
         this.raw = fs.createReadStream(file, { highWaterMark: FILE_CHUNK });
       }
     }
-    this.it = (this.pipe ? this.pipeChunks(this.pipe) : this.raw ? this.counted(this.raw) : this.fileChunks(this.fd!))[Symbol.asyncIterator]();
+    this.it = (named ?? (this.pipe ? this.pipeChunks(this.pipe) : this.raw ? this.counted(this.raw) : this.fileChunks(this.fd!)))[Symbol.asyncIterator]();
     this.onStop = (): void => this.destroy();
     signal.addEventListener('abort', this.onStop, { once: true });
   }
@@ -134,6 +139,16 @@ export class InputStream {
       this.rawBytes = pipe.bytes;
       yield c;
     }
+  }
+
+  private async *namedPipeChunks(file: string): AsyncGenerator<Buffer> {
+    const fd = await new Promise<number>((resolve, reject) => fs.open(file, 'r', (err, n) => (err ? reject(err) : resolve(n))));
+    if (this.ended || this.signal.aborted) {
+      fs.close(fd, () => undefined);
+      return;
+    }
+    this.pipe = new PipeChunks(fd, ALIGNED_CHUNK, () => !this.reuseBuffers || this.gzip);
+    yield* this.pipeChunks(this.pipe);
   }
 
   private async *counted(stream: Readable): AsyncGenerator<Buffer> {

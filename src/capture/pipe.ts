@@ -12,6 +12,12 @@ import { alignedBuffers } from '../util/aligned';
 // so reading straight into the pair could land bytes in a buffer already handed out. Below this
 // much room the buffer counts as full and reading pauses until the consumer takes it.
 const READ_MAX = 256 << 10;
+// A chunk is handed out once it holds this much, or when the pipe has stayed quiet for COALESCE_MS
+// since the consumer asked: a pipe delivers 64 KiB per read, and every chunk costs the consumer a
+// scan call, so a fast writer's data is gathered into large chunks, while a slow live tracer's
+// lines still arrive within milliseconds.
+const COALESCE_BYTES = 1 << 20;
+const COALESCE_MS = 5;
 
 export class PipeChunks {
   private readonly bufs: Buffer[];
@@ -65,6 +71,19 @@ export class PipeChunks {
   /** The bytes that arrived since the last call (waiting for some), or null at the end. */
   async next(): Promise<Buffer | null> {
     while (this.fill === 0 && !this.ended && !this.error) await new Promise<void>((r) => (this.wake = r));
+    if (this.fill < COALESCE_BYTES && !this.ended && !this.error && !this.paused) {
+      const until = Date.now() + COALESCE_MS;
+      let timer: NodeJS.Timeout | null = null;
+      while (this.fill < COALESCE_BYTES && !this.ended && !this.error && !this.paused) {
+        const left = until - Date.now();
+        if (left <= 0) break;
+        await new Promise<void>((r) => {
+          this.wake = r;
+          timer = setTimeout(r, left);
+        });
+        if (timer) clearTimeout(timer);
+      }
+    }
     if (this.fill === 0) {
       if (this.error) throw this.error;
       return null;

@@ -1,29 +1,29 @@
 // Where kept accesses go. With the geometry known up front the trace file is opened at the first
 // kept access and batches are written as they fill (live capture from a pipe). When the log itself
 // declares the geometry as it goes (mmiotrace MAP lines), the device list is final only at the
-// end, so events wait in memory until then.
-import { EventBatch } from '../events';
+// end, so events wait until then, in bounded memory (EventSpill: on disk past a few batches).
 import { Footer } from '../tracefile/schema';
 import { TraceWriter, WriterInit } from '../tracefile/writer';
 import { fastMode } from './fastpath';
+import { EventSpill } from './spill';
 
 export class EventSink {
   private writer: TraceWriter | null = null;
-  private readonly held: EventBatch[] = [];
+  private readonly held: EventSpill | null;
 
-  constructor(private readonly output: string, private readonly deferred: boolean, private readonly init: () => WriterInit) {}
+  constructor(private readonly output: string, private readonly deferred: boolean, private readonly init: () => WriterInit) {
+    this.held = deferred ? new EventSpill() : null;
+  }
 
   get events(): number {
     if (this.writer) return this.writer.events + this.writer.batch.n;
-    return this.held.reduce((a, b) => a + b.n, 0);
+    return this.held?.events ?? 0;
   }
 
   push(ts: number, guest: number, vcpu: number, device: number, region: number, offset: number, size: number,
        dir: number, lo: number, hi: number): void {
-    if (this.deferred) {
-      let b = this.held[this.held.length - 1];
-      if (!b || b.full) this.held.push((b = new EventBatch()));
-      b.push(ts, guest, vcpu, device, region, offset, size, dir, lo, hi);
+    if (this.held) {
+      this.held.push(ts, guest, vcpu, device, region, offset, size, dir, lo, hi);
       return;
     }
     (this.writer ??= this.open()).push(ts, guest, vcpu, device, region, offset, size, dir, lo, hi);
@@ -40,10 +40,13 @@ export class EventSink {
   }
 
   finish(footer: Partial<Footer>): Footer {
-    if (this.deferred) {
+    if (this.held) {
       this.writer = this.open();
-      for (const b of this.held) this.writer.writeBatch(b);
-      this.held.length = 0;
+      try {
+        for (const b of this.held.batches()) this.writer.writeBatch(b);
+      } finally {
+        this.held.close();
+      }
     }
     if (!this.writer) throw new Error('internal: finish without events');
     return this.writer.finish(footer);
@@ -52,6 +55,6 @@ export class EventSink {
   abort(): void {
     this.writer?.abort();
     this.writer = null;
-    this.held.length = 0;
+    this.held?.close();
   }
 }

@@ -41,9 +41,10 @@ export function fileSha256(file: string): string {
   try {
     fd = fs.openSync(file, 'r');
   } catch (e) {
-    throw new UserError(`${file}: cannot open: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw ioError('open', file, e);
   }
   try {
+    if (fs.fstatSync(fd).isDirectory()) throw new UserError(`${file}: is a directory, not a .msixtrace file`);
     const buf = Buffer.allocUnsafe(1 << 20);
     for (;;) {
       const n = fs.readSync(fd, buf, 0, buf.length, null);
@@ -51,7 +52,8 @@ export function fileSha256(file: string): string {
       h.update(buf.subarray(0, n));
     }
   } catch (e) {
-    throw new UserError(`${file}: read error: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    if (e instanceof UserError) throw e;
+    throw ioError('read', file, e);
   } finally {
     fs.closeSync(fd);
   }

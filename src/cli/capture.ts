@@ -11,7 +11,7 @@ import { examplesText } from './examples';
 import { declare, VerbOptions } from './options';
 
 export const command = 'capture <log...>';
-export const describe = 'read trace logs (QEMU log/simpletrace, KVM ftrace, trace-cmd, perf script, mmiotrace, xenalyze) into a .msixtrace file';
+export const describe = 'read trace logs (QEMU log/simpletrace, KVM ftrace, trace-cmd report or trace.dat, perf script or perf.data, mmiotrace, xenalyze) into a .msixtrace file';
 
 export const options: VerbOptions = {
   positional: { name: 'log', array: true, describe: 'trace logs (.gz read transparently; - for stdin)' },
@@ -47,7 +47,10 @@ export function builder(y: Argv): Argv {
 export async function handler(argv: any): Promise<void> {
   if (argv.guest !== undefined && !Number.isInteger(argv.guest)) throw new UserError(`--guest ${argv.guest}: expected an integer VM id`);
   // The output must not be one of the inputs; checked before anything is read.
-  refuseInputAsOutput(String(argv.output), [...(argv.log as string[]).map(String), argv.lspci]);
+  // Geometry files count as inputs, in both spellings (FILE, GUEST=FILE); a name that is no file is skipped.
+  const geometry = [argv.lspci, argv.mtree].flat().filter((v) => v !== undefined).map(String);
+  refuseInputAsOutput(String(argv.output), [...(argv.log as string[]).map(String), ...geometry,
+    ...geometry.map((v) => v.replace(/^-?\d+=/, ''))]);
   const stop = new AbortController();
   let stoppedBy = '';
   const removeHandlers = onStopSignal((sig) => {

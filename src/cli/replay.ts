@@ -111,7 +111,8 @@ export function handler(argv: any): void {
       }
     }
     out.flush(); // --explain writes to stdout natively
-    replayAll(traces, source, argv, choices, intervalNs, cost, out, results);
+    // Notes go out once every trace has replayed: a bad trace later on stays a one-line error.
+    for (const note of replayAll(traces, source, argv, choices, intervalNs, cost, results)) process.stderr.write(note);
   } catch (e) {
     // --explain into a closed pipe (`| head`): done, as Out does for everything else.
     if ((e as NodeJS.ErrnoException).code === 'EPIPE') process.exit(0);
@@ -142,7 +143,8 @@ export function handler(argv: any): void {
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 function replayAll(traces: string[], source: (t: string) => string, argv: any, choices: ModelChoice[], intervalNs: number | undefined,
-  cost: ReturnType<typeof parseCost> | undefined, out: Out, results: ReportRow[]): void {
+  cost: ReturnType<typeof parseCost> | undefined, results: ReportRow[]): string[] {
+  const notes: string[] = [];
   for (const trace of traces) {
     const progress = new Progress(`replay ${trace}`);
     // --explain prints the lines alone: no groups or buckets to count.
@@ -154,9 +156,10 @@ function replayAll(traces: string[], source: (t: string) => string, argv: any, c
       onBatch: (n) => progress.update(n, undefined, ' events'),
     });
     progress.done();
-    for (const note of r.notes) process.stderr.write(`replay: ${escapeControls(note)}\n`);
-    if (r.startNote) process.stderr.write(`note: ${escapeControls(r.startNote.replace(source(trace), trace))}\n`);
-    if (r.partial) process.stderr.write(partialWarning(trace, r.partial));
+    for (const note of r.notes) notes.push(`replay: ${escapeControls(note)}\n`);
+    if (r.startNote) notes.push(`note: ${escapeControls(r.startNote.replace(source(trace), trace))}\n`);
+    if (r.partial) notes.push(partialWarning(trace, r.partial));
     results.push(...reportRows({ ...r, results: r.results.map((x) => ({ ...x, trace })) }, choices));
   }
+  return notes;
 }

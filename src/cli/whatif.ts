@@ -5,6 +5,7 @@ import { UserError } from '../errors';
 import { DEFAULT_ABSORB_US, DEFAULT_FORWARD_US, parseCost } from '../replay/cost';
 import { parseVary, whatif, WhatifResult, WhatifRow } from '../policy/whatif';
 import { Out } from '../util/out';
+import { displayName } from '../util/stdin';
 import { declare, VerbOptions } from './options';
 
 export const command = 'whatif <trace>';
@@ -70,6 +71,7 @@ export function handler(argv: any): void {
   const res = whatif(String(argv.trace), String(argv.base), varies, {
     start: argv.start, forwardUs: cost.forwardUs, absorbUs: cost.absorbUs, sort: argv.sort,
   });
+  res.trace = displayName(res.trace);
   const out = new Out();
   if (argv.format === 'json') out.write(`${JSON.stringify(res, null, 2)}\n`);
   else if (argv.format === 'csv') out.write(renderCsv(res));

@@ -9,7 +9,7 @@ import { isNull, NativeLib, nativeIfPresent, pointerBytes, pointerTable } from '
 
 type DecodeLib = Pick<NativeLib, 'msx_decode_scratch_size' | 'msx_decode_batch' | 'msx_crc32'>;
 type PipeLib = Pick<NativeLib, 'msx_pipe_create' | 'msx_pipe_submit' | 'msx_pipe_finish' | 'msx_pipe_destroy' |
-  'msx_pipe_configure' | 'msx_pipe_explain_setup' | 'msx_pipe_explain_write' | 'msx_pipe_result'>;
+  'msx_pipe_configure' | 'msx_pipe_fit_interval' | 'msx_pipe_explain_setup' | 'msx_pipe_explain_write' | 'msx_pipe_result'>;
 
 const MESSAGES: Record<number, string> = {
   [-1]: 'field runs past the end of its batch',
@@ -32,6 +32,7 @@ const MESSAGES: Record<number, string> = {
   [-18]: 'timestamp out of range',
   [-19]: 'unsupported wire type',
   [-20]: 'internal: decoder scratch too small',
+  [-21]: 'out of memory merging --interval buckets',
 };
 
 let lib: DecodeLib | null | undefined;
@@ -110,6 +111,8 @@ export interface PipeCounting {
   maxBuckets?: number;
   heatRows?: number;
   explain?: boolean;
+  /** Double the interval as often as needed to stay within maxBuckets (sizes().intervalNs). */
+  fitInterval?: boolean;
 }
 
 const BY_CODE = { entry: 1, guest: 2, vcpu: 3 } as const;
@@ -124,6 +127,8 @@ export interface PipeSizes {
   bucketOverflow: boolean;
   heatRows: number;
   heatOverflow: boolean;
+  /** The --interval in the end (larger than asked after fitInterval doubled it). */
+  intervalNs: number;
 }
 
 /** Native replay pipeline (native/replay/pipeline.h): each EventBatch packet is decoded and fed to
@@ -159,7 +164,9 @@ export class NativePipeline implements BatchDecoder {
     const rc = this.lib.msx_pipe_configure(this.live(), c.by ? BY_CODE[c.by] : 0, c.maxGroups ?? 0, c.intervalNs ?? 0,
       c.maxBuckets ?? 0, c.heatRows ?? 0, c.explain ? 1 : 0);
     if (rc === -2) throw new Error('out of memory configuring the replay pipeline');
-    if (rc !== 0) throw new Error(`internal: replay pipeline refused its configuration ${JSON.stringify(c)}`);
+    if (rc !== 0 || (c.fitInterval && this.lib.msx_pipe_fit_interval(this.live()) !== 0)) {
+      throw new Error(`internal: replay pipeline refused its configuration ${JSON.stringify(c)}`);
+    }
   }
 
   decode(buf: Buffer, start: number, end: number, out: EventBatch, ndev: number): void {
@@ -200,8 +207,11 @@ export class NativePipeline implements BatchDecoder {
   }
 
   sizes(): PipeSizes {
-    const v = this.result(RESULT.sizes, 0, 6);
-    return { groups: v[0], groupOverflow: v[1] !== 0, buckets: v[2], bucketOverflow: v[3] !== 0, heatRows: v[4], heatOverflow: v[5] !== 0 };
+    const v = this.result(RESULT.sizes, 0, 7);
+    return {
+      groups: v[0], groupOverflow: v[1] !== 0, buckets: v[2], bucketOverflow: v[3] !== 0, heatRows: v[4], heatOverflow: v[5] !== 0,
+      intervalNs: v[6],
+    };
   }
 
   /** Per group: [key >> 32, key & 0xffffffff]. */

@@ -39,6 +39,7 @@ export interface NativeLib {
   msx_pipe_destroy(pipe: NativePointer): void;
   msx_pipe_configure(pipe: NativePointer, by: number, maxGroups: number, intervalNs: number, maxBuckets: number,
     heatRows: number, explain: number): number;
+  msx_pipe_fit_interval(pipe: NativePointer): number;
   msx_pipe_explain_setup(pipe: NativePointer, prefixes: Buffer, ends: Buffer): number;
   msx_pipe_explain_write(pipe: NativePointer, fd: number, index0: number): number;
   msx_pipe_result(pipe: NativePointer, what: number, model: number, out: Buffer, cap: number): number;
@@ -83,6 +84,7 @@ const SIGNATURES: { [K in keyof NativeLib]: Signature } = {
   msx_pipe_finish: ['int32', ['ctx']],
   msx_pipe_destroy: ['void', ['ctx']],
   msx_pipe_configure: ['int32', ['ctx', 'int32', 'uint32', 'double', 'uint32', 'uint32', 'int32']],
+  msx_pipe_fit_interval: ['int32', ['ctx']],
   msx_pipe_explain_setup: ['int32', ['ctx', 'pointer', 'pointer']],
   msx_pipe_explain_write: ['int32', ['ctx', 'int32', 'double']],
   msx_pipe_result: ['int32', ['ctx', 'int32', 'uint32', 'pointer', 'uint32']],

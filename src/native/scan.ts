@@ -12,7 +12,15 @@ export const IO_LAST_TS = 5;
 export const IO_POS = 6;
 export const IO_LINES = 7;
 export const IO_KEPT = 8;
+export const IO_QUIET = 9;
+export const IO_MALFORMED = 10;
+export const IO_OUTSIDE = 11;
 export const IO_SLOTS = 16;
+
+/** IO_QUIET bits: what the scan counts itself instead of handing lines back (scan.h). */
+export const QUIET_MALFORMED = 1;
+export const QUIET_OUTSIDE = 2;
+export const QUIET_NO_EVENTS = 4;
 
 export const SCAN_END = 0;
 export const SCAN_FULL = 1;

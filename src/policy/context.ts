@@ -3,7 +3,7 @@
 // feeds, the pipeline, the counters) is the same as for a built-in model.
 import { UserError } from '../errors';
 import { native, NativeLib } from '../native/library';
-import { KnobValue, knobArray, valueText } from './knobs';
+import { knobArray } from './knobs';
 import { loadPolicy, Policy } from './load';
 
 export const POLICY_PREFIX = 'policy:';
@@ -35,11 +35,6 @@ export function policyOf(name: string): Policy {
   const file = name.slice(POLICY_PREFIX.length);
   if (!file) throw new UserError('policy: needs a file, e.g. -m policy:my-policy.json');
   return loadPolicy(file);
-}
-
-/** One line per knob, for messages and --explain readers. */
-export function describePolicy(p: Policy): string {
-  return [...p.values].map(([k, v]: [string, KnobValue]) => `${k}=${valueText(v)}`).join(' ');
 }
 
 /** A native context deciding by the policy `name`; `storage` must outlive it (it holds the policy). */

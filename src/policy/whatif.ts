@@ -5,7 +5,7 @@ import { UserError } from '../errors';
 import { costOf, Cost } from '../replay/cost';
 import { DirCounts } from '../replay/counts';
 import { replayTrace, ModelResult } from '../replay/engine';
-import { StartState } from '../replay/model';
+import { chooseFrom, StartState } from '../replay/model';
 import { isPolicyModel, policyOf, registerPolicy } from './context';
 import { checkValue, knob, KNOBS, KnobValue, valueFromText, valueText } from './knobs';
 import { builtinPolicyFile, loadPolicy, Policy, setKnob } from './load';
@@ -38,13 +38,22 @@ export interface WhatifResult {
   rows: WhatifRow[];
 }
 
-/** --base: a built-in model (or alias), policy:FILE, or a .json file. */
+/** --base: a built-in model (or alias, or a Xen release: the model covering it), policy:FILE, or a .json file. */
 export function basePolicy(name: string): Policy {
   const builtin = builtinPolicyFile(name);
   if (builtin) return loadPolicy(builtin);
   if (isPolicyModel(name)) return policyOf(name);
   if (name.endsWith('.json')) return loadPolicy(name);
-  throw new UserError(`--base '${name}': not a built-in model, policy:FILE or .json policy file`);
+  let model: string | null = null;
+  try {
+    const choice = chooseFrom([name], '--base');
+    model = choice.length === 1 ? choice[0].model : null;
+  } catch {
+    model = null;
+  }
+  const file = model ? builtinPolicyFile(model) : null;
+  if (file) return loadPolicy(file);
+  throw new UserError(`--base '${name}': not a built-in model, Xen release, policy:FILE or .json policy file`);
 }
 
 /** --vary KNOB=V1,V2,... */
@@ -104,7 +113,7 @@ export function whatif(trace: string, baseName: string, varies: Vary[], opts: {
     return {
       change: policies[i].change, base: i === 0, totals: t, forwarded, absorbed, both: t.write.both, saved: 0, saved_pct: null,
       deferred_unmasks: res.xen_side.deferred_unmasks, guest_crash: res.xen_side.guest_crash, cost,
-      cost_us: forwarded * opts.forwardUs + absorbed * opts.absorbUs,
+      cost_us: (cost.device_model_cpu_s + cost.hypervisor_cpu_s) * 1e6, // a both write costs both sides
     };
   });
   const b = rows[0];

@@ -26,7 +26,7 @@ export interface Interval { start_ns: number; absorbed: number; forwarded: numbe
 /** --by keeps at most this many groups per trace; the accesses of later groups are summed in 'other'. */
 export const MAX_GROUPS = 10_000;
 /** --interval gives at most this many buckets per trace; a finer interval is refused. */
-export const MAX_BUCKETS = 50_000;
+export const MAX_BUCKETS = 10_000;
 /** The report's heat map counts at most this many (device, entry) rows per trace. */
 export const MAX_HEAT_ROWS = 65_536;
 /** The key of the group that sums the groups past MAX_GROUPS. */
@@ -45,6 +45,10 @@ export interface ReplayOptions {
    * `fd` as the batches are fed (anything buffered for fd must be flushed first). `trace` is the
    * name in the lines. A failed write throws its error (code EPIPE when the reader went away). */
   explain?: { trace: string; fd: number };
+  /** Instead of refusing an interval that gives more than MAX_BUCKETS buckets, double it as often
+   * as needed (the report, which shows at most a few hundred anyway); intervals.interval_ns says
+   * what it became. */
+  fitInterval?: boolean;
   /** Count accesses per (device, entry) x field for the report's heat map. */
   heat?: boolean;
   onBatch?: (eventsSoFar: number) => void;
@@ -119,7 +123,7 @@ export function replayTrace(file: string, opts: ReplayOptions): TraceReplay {
       if (counting) {
         pipe.configure({
           by: groupBy, maxGroups: MAX_GROUPS, intervalNs: opts.intervalNs, maxBuckets: MAX_BUCKETS,
-          heatRows: opts.heat ? MAX_HEAT_ROWS : 0, explain: !!opts.explain,
+          heatRows: opts.heat ? MAX_HEAT_ROWS : 0, explain: !!opts.explain, fitInterval: opts.fitInterval && opts.intervalNs !== undefined,
         });
       }
       reader.useDecoder(pipe);
@@ -143,7 +147,14 @@ export function replayTrace(file: string, opts: ReplayOptions): TraceReplay {
     const duration = events > 0 ? tMax - tMin : 0;
     const notes: string[] = [];
     const sizes = pipe?.sizes();
-    if (opts.intervalNs !== undefined && events > 0) {
+    // fitInterval: the pipeline doubled the interval until its buckets fit; the quiet stretches
+    // between them (filled with zeros below) must fit too, so it may double a few more times here.
+    const counted = sizes && opts.intervalNs !== undefined ? sizes.intervalNs : opts.intervalNs;
+    let intervalNs = counted;
+    if (opts.fitInterval && intervalNs !== undefined && events > 0) {
+      while (Math.floor(tMax / intervalNs) - Math.floor(tMin / intervalNs) + 1 > MAX_BUCKETS) intervalNs *= 2;
+    }
+    if (opts.intervalNs !== undefined && events > 0 && !opts.fitInterval) {
       const span = Math.floor(tMax / opts.intervalNs) - Math.floor(tMin / opts.intervalNs) + 1;
       if (span > MAX_BUCKETS || sizes?.bucketOverflow) {
         const fit = niceDuration((tMax - tMin) / (MAX_BUCKETS - 1));
@@ -164,8 +175,9 @@ export function replayTrace(file: string, opts: ReplayOptions): TraceReplay {
         notes.push(`${reader.file}: more than ${MAX_GROUPS} ${BY_NOUN[groupBy]} groups: the accesses of the groups past the first ${MAX_GROUPS} are summed in the group '${OTHER_GROUP}'`);
       }
     }
+    const per = intervalNs !== undefined && counted !== undefined ? intervalNs / counted : 1; // counted buckets per bucket shown
     const bucketStarts = opts.intervalNs !== undefined && pipe && sizes
-      ? Array.from(pipe.bucketKeys(sizes.buckets), (k) => k * opts.intervalNs!) : [];
+      ? Array.from(pipe.bucketKeys(sizes.buckets), (k) => Math.floor(k / per) * intervalNs!) : [];
     const results = runs.map((run, r): ModelResult => {
       const c = run.counters();
       const fields = fieldsFrom(c);
@@ -179,11 +191,11 @@ export function replayTrace(file: string, opts: ReplayOptions): TraceReplay {
       } else if (opts.by === 'field') {
         res.by = { kind: 'field', groups: FIELD_NAMES.map((key) => ({ key, ...fields[key] })) };
       }
-      if (opts.intervalNs !== undefined && pipe) {
+      if (intervalNs !== undefined && pipe) {
         const counts = pipe.buckets(r, bucketStarts.length);
         const list = bucketStarts.map((start_ns, id) => ({ start_ns, absorbed: counts[id * 2], forwarded: counts[id * 2 + 1] }));
         list.sort((a, b) => a.start_ns - b.start_ns);
-        res.intervals = { interval_ns: opts.intervalNs, buckets: fillGaps(list, opts.intervalNs) };
+        res.intervals = { interval_ns: intervalNs, buckets: fillGaps(mergeSame(list), intervalNs) };
       }
       if (opts.cost) res.cost = costOf(res.totals, duration, opts.cost.forwardUs, opts.cost.absorbUs);
       return res;
@@ -257,6 +269,21 @@ function niceDuration(ns: number): number {
 function durationText(ns: number): string {
   const [unit, per] = ns >= 1e9 ? ['s', 1e9] : ns >= 1e6 ? ['ms', 1e6] : ns >= 1e3 ? ['us', 1e3] : ['ns', 1];
   return `${+(ns / (per as number)).toPrecision(6)}${unit}`;
+}
+
+/** Sorted buckets with the counts of equal starts summed. */
+function mergeSame(list: Interval[]): Interval[] {
+  const out: Interval[] = [];
+  for (const b of list) {
+    const last = out[out.length - 1];
+    if (last && last.start_ns === b.start_ns) {
+      last.absorbed += b.absorbed;
+      last.forwarded += b.forwarded;
+    } else {
+      out.push(b);
+    }
+  }
+  return out;
 }
 
 /** Time series without holes, so plots and pandas see quiet seconds as zeros (at most MAX_BUCKETS). */

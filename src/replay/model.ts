@@ -29,7 +29,7 @@ export function resolveModel(name: string): string {
   if (isPolicyModel(name)) return (policyOf(name), name); // policy:FILE, checked now (exit 2 on errors)
   const lib = native();
   const i = lib.msx_model_find(name);
-  if (i < 0) throw new UserError(`unknown model '${name}' (known: ${modelNames().join(', ')}, kvm, all)`);
+  if (i < 0) throw new UserError(`unknown model '${name}' (known: ${modelNames().join(', ')}, kvm, all, or policy:FILE)`);
   return lib.msx_model_name(i);
 }
 
@@ -42,7 +42,7 @@ export function chooseFrom(list: string[] | string | undefined, flag = '-m'): Mo
     return i < 0 ? null : lib.msx_model_name(i);
   }, modelNames, (what) => {
     if (what === '') return new UserError(`${flag} needs a model name (msixtrace models lists them; or a Xen release such as xen-4.17, or all)`);
-    const known = `(known: ${modelNames().join(', ')}, kvm, all)`;
+    const known = `(known: ${modelNames().join(', ')}, kvm, all, policy:FILE)`;
     const release = /^(\S+) (is .*)$/.exec(what);
     if (release) return new UserError(`unknown model '${release[1]}' ${known}: ${release[1]} ${release[2]}`);
     return new UserError(`unknown model '${what}' ${known} or a Xen release ${RELEASE_SPAN} such as xen-4.17`);

@@ -40,10 +40,14 @@ export function scanStart(file: string, salvage = false): StartScan {
 function scanReader(reader: TraceReader, devices: Device[]): StartScan {
   const programmed = devices.map((d) => new Uint8Array(d.tableEntries));
   const found: Array<MidRun | null> = devices.map(() => null);
-  let open = devices.length; // devices without a verdict of mid-run yet
+  // Entries set up in the trace, per device: once all are, the device has its verdict (cold).
+  const setUp = devices.map(() => 0);
+  let open = devices.length; // devices without a verdict yet
   let base = 0;
   for (const b of reader.batches()) {
-    if (open > 0) {
+    // Every device decided: the rest of the trace cannot change a verdict.
+    if (open === 0) break;
+    {
       for (let i = 0; i < b.n; i++) {
         if (b.region[i] !== REGION_TABLE) continue;
         const d = b.device[i];
@@ -62,6 +66,7 @@ function scanReader(reader: TraceReader, devices: Device[]): StartScan {
           // Address or data written (a qword at 8 writes data before vector_ctrl): set up here.
           if (o < 12) {
             prog[n] = 1;
+            if (++setUp[d] === prog.length) open--;
             continue;
           }
           if (ctrl >= 0 && (ctrl & 1) === 0) {

@@ -2,6 +2,7 @@
 // for and which model answered with its release range, whether the trace was read only in part, and
 // where the interval buckets stop covering the trace. Built once here, so table, JSON, NDJSON and CSV
 // cannot disagree.
+import { escapeControls } from '../util/escape';
 import { ModelChoice } from '../replay/catalog';
 import { Interval, ModelResult, TraceReplay } from '../replay/engine';
 
@@ -42,5 +43,5 @@ export function reportRows(rep: TraceReplay, choices: ModelChoice[]): ReportRow[
 
 /** The one-line stderr warning for a partial trace. */
 export function partialWarning(trace: string, why: string): string {
-  return `msixtrace: warning: ${trace}: counts are partial: ${why}\n`;
+  return `msixtrace: warning: ${escapeControls(trace)}: counts are partial: ${escapeControls(why)}\n`;
 }

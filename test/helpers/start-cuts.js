@@ -9,7 +9,6 @@ const { replayTrace } = require(path.join(ROOT, 'dist', 'replay', 'engine.js'));
 const { modelNames } = require(path.join(ROOT, 'dist', 'replay', 'model.js'));
 const { TraceReader } = require(path.join(ROOT, 'dist', 'tracefile', 'reader.js'));
 const { TraceWriter } = require(path.join(ROOT, 'dist', 'tracefile', 'writer.js'));
-const { fieldOf } = require(path.join(ROOT, 'dist', 'events.js'));
 
 /** Every event of a trace as plain arrays, with the header. */
 function readAll(file) {
@@ -31,13 +30,23 @@ function writeCut(file, header, ev, k) {
   w.finish();
 }
 
-/** Per model: the key (field, dir, outcome) of each event's decision, in event order. */
+/** Per model: the key (field, dir, outcome) of each event's decision, in event order (from --explain). */
 function decisionKeys(file, start) {
+  const out = `${file}.explain.ndjson`;
+  const fd = fs.openSync(out, 'w');
+  let r;
+  try {
+    r = replayTrace(file, { models: modelNames(), start, explain: { trace: file, fd } });
+  } finally {
+    fs.closeSync(fd);
+  }
   const keys = {};
-  const r = replayTrace(file, {
-    models: modelNames(), start,
-    explain: (model, b, i, d) => (keys[model] ??= []).push(`${fieldOf(b.region[i], b.offset[i])}:${b.dir[i]}:${d & 7}`),
-  });
+  for (const line of fs.readFileSync(out, 'utf8').split('\n')) {
+    if (!line) continue;
+    const e = JSON.parse(line);
+    (keys[e.model] ??= [])[e.index] = `${e.field}:${e.dir}:${e.outcome}:${e.guest_crash}`;
+  }
+  fs.rmSync(out, { force: true });
   return { keys, note: r.startNote, starts: r.results[0].device_starts };
 }
 

@@ -89,12 +89,16 @@ export function coarsen(results: ModelResult[], intervalNs: number): number {
 }
 
 export function collectSection(file: string, shownAs: string, opts: SectionOptions): Section {
-  const replay = replayTrace(file, { models: opts.models, start: opts.start, intervalNs: opts.intervalNs, cost: opts.cost, heat: true });
+  // fitInterval: a long trace gets a coarser timeline instead of a refusal (the page shows at most
+  // MAX_BUCKETS of them anyway).
+  const replay = replayTrace(file, {
+    models: opts.models, start: opts.start, intervalNs: opts.intervalNs, fitInterval: true, cost: opts.cost, heat: true,
+  });
   for (const note of replay.notes) process.stderr.write(`report: ${escapeControls(note)}\n`);
   const heat = heatMap(replay.header, replay.heat ?? []);
   const r0 = replay.results[0];
   const results = replay.results.map((r) => ({ ...r, trace: shownAs }));
-  const shownNs = coarsen(results, opts.intervalNs);
+  const shownNs = coarsen(results, results[0]?.intervals?.interval_ns ?? opts.intervalNs);
   return {
     trace: shownAs,
     header: replay.header,
