@@ -36,7 +36,7 @@ test('completion zsh is a zsh script, completion bash a bash one; $SHELL picks t
 });
 
 test('candidates: verbs, options, choices, model names after -m and --compare, files for traces', () => {
-  assert.deepEqual(cands('re'), ['replay', 'report']);
+  assert.deepEqual(cands('re'), ['record', 'replay', 'report']);
   const models = cands('replay', 't.msixtrace', '-m', '');
   assert.deepEqual(models, ['forward-all', 'kvm', 'xen-3.4', 'xen-4.1', 'xen-4.2', 'xen-4.4', 'xen-4.6', 'xen-4.7', 'xen-4.19', 'xen-vpci', 'all']);
   assert.deepEqual(cands('check', 't', '--model', 'xen-4.1'), ['xen-4.1', 'xen-4.19']);

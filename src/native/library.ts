@@ -58,6 +58,10 @@ export interface NativeLib {
     cap: number, counts: Buffer): number;
   // dump text (native/dump/format.h)
   msx_format_events(batch: Buffer, cap: number, n: number, format: number, out: Buffer, outCap: number): number;
+  // record: the raw per-CPU ring buffers of a tracefs instance (native/record/ring.h)
+  msx_ring_open(dir: string, ncpu: number, subbuf: number, eventId: number, commitSize: number): NativePointer;
+  msx_ring_read(ctx: NativePointer, out: Buffer, cap: number, io: Buffer): number;
+  msx_ring_close(ctx: NativePointer): void;
 }
 
 /** 'ctx' stands for an opaque pointer type (void *), which ffi-napi needs built from ref-napi. */
@@ -98,6 +102,9 @@ const SIGNATURES: { [K in keyof NativeLib]: Signature } = {
   msx_encode_finish: ['int32', ['ctx']],
   msx_scan_qemu: ['int32', ['pointer', 'uint32', 'uint32', 'pointer', 'pointer', 'uint32', 'pointer', 'uint32', 'pointer']],
   msx_format_events: ['int32', ['pointer', 'uint32', 'uint32', 'int32', 'pointer', 'uint32']],
+  msx_ring_open: ['ctx', ['string', 'uint32', 'uint32', 'int32', 'uint32']],
+  msx_ring_read: ['int32', ['ctx', 'pointer', 'uint32', 'pointer']],
+  msx_ring_close: ['void', ['ctx']],
 };
 
 export const ABI_VERSION = 1;
