@@ -234,13 +234,15 @@ function main() {
     cli1.peak_rss_mb, `msixtrace replay ${rel} -m xen-4.7 --format json`, `end to end, median of 3 (${runList(cliRuns.one)} s): bound by the fixed start-up (${startup.toFixed(2)} s for a 1000-event trace: node, ffi-napi, modules, output) at this trace length; ${net(cli1.secs, n)}; ${cpuNote(cli1, n, 'events')}`);
   row('CLI replay -m all', cdpsAll, 'decisions/s', TARGET_ALL, cdpsAll >= TARGET_ALL && cliAll.peak_rss_mb <= TARGET_RSS_MB,
     cliAll.peak_rss_mb, `msixtrace replay ${rel} -m all --format json`, `end to end, median of 3 (${runList(cliRuns.all)} s), includes the ${startup.toFixed(2)} s start-up; ${net(cliAll.secs, n * repAll.models)}; ${cpuNote(cliAll, n * repAll.models, 'decisions')}`);
-  // dump: the native formatter against the JavaScript reference on the same trace, stdout to /dev/null.
-  const dumpRun = (fmt, env) => {
+  // dump: the native formatter against the JavaScript reference (test/oracles/dump-format.js, run as a
+  // program that prints what dump prints) on the same trace, stdout to /dev/null.
+  const ORACLE = path.join(ROOT, 'test', 'oracles', 'dump-format.js');
+  const dumpRun = (fmt, oracle) => {
     const t0 = process.hrtime.bigint();
     const devnull = fs.openSync('/dev/null', 'w');
     try {
-      const r = spawnSync('/usr/bin/time', ['-f', 'MAXRSS %M', CLI, 'dump', file, '--format', fmt],
-        { stdio: ['ignore', devnull, 'pipe'], env: { ...CLI_ENV, ...env }, encoding: 'utf8' });
+      const args = oracle ? [process.execPath, ORACLE, file, fmt] : [CLI, 'dump', file, '--format', fmt];
+      const r = spawnSync('/usr/bin/time', ['-f', 'MAXRSS %M', ...args], { stdio: ['ignore', devnull, 'pipe'], env: CLI_ENV, encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`dump failed: ${r.stderr}`);
       const m = /MAXRSS (\d+)/.exec(r.stderr);
       return { secs: Number(process.hrtime.bigint() - t0) / 1e9, peak_rss_mb: m ? Number(m[1]) / 1024 : null };
@@ -250,11 +252,11 @@ function main() {
   };
   const dumps = []; // the native runs: the JavaScript formatter is the baseline, not the tool's path
   for (const fmt of ['ndjson', 'csv']) {
-    const nat = dumpRun(fmt, {});
-    const js = dumpRun(fmt, { MSIXTRACE_JS_FORMAT: '1' });
+    const nat = dumpRun(fmt, false);
+    const js = dumpRun(fmt, true);
     dumps.push(nat);
     row(`CLI dump --format ${fmt}`, n / nat.secs, 'events/s', null, null, nat.peak_rss_mb, `msixtrace dump ${rel} --format ${fmt} > /dev/null`,
-      `native/dump/format.c, a batch per call; ${(js.secs / nat.secs).toFixed(1)}x faster than the JavaScript formatter on the same trace (MSIXTRACE_JS_FORMAT=1: ${js.secs.toFixed(2)} s vs ${nat.secs.toFixed(2)} s, peak RSS ${js.peak_rss_mb?.toFixed(0)} MB vs ${nat.peak_rss_mb?.toFixed(0)} MB); includes the check pass over the whole file before printing`);
+      `native/dump/format.c, a batch per call; ${(js.secs / nat.secs).toFixed(1)}x faster than the JavaScript reference formatter on the same trace (test/oracles/dump-format.js: ${js.secs.toFixed(2)} s vs ${nat.secs.toFixed(2)} s, peak RSS ${js.peak_rss_mb?.toFixed(0)} MB vs ${nat.peak_rss_mb?.toFixed(0)} MB); includes the check pass over the whole file before printing`);
   }
   const peak = Math.max(...[read, decode, repFa, rep1, repAll, repDec, cli1, cliAll, ...dumps].map((x) => x.peak_rss_mb));
   row('peak RSS (any replay run)', peak, 'MB', TARGET_RSS_MB, peak <= TARGET_RSS_MB, peak, 'max over the runs above', `${n} events, ${bytes} bytes`);

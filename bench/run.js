@@ -229,6 +229,10 @@ function main() {
     for (const r of others) out.push(`- ${r.name}: ${r.note}`);
   }
   out.push('');
+  // Sections other scripts write between <!-- name --> and <!-- /name --> markers (e.g.
+  // scripts/exit-stress.js --results) are measured on their own schedule: kept as they are.
+  const prev = fs.existsSync(path.join(HERE, 'RESULTS.md')) ? fs.readFileSync(path.join(HERE, 'RESULTS.md'), 'utf8') : '';
+  for (const m of prev.matchAll(/<!-- ([a-z][a-z0-9-]*) -->[\s\S]*?<!-- \/\1 -->/g)) out.push(m[0], '');
   fs.writeFileSync(path.join(HERE, 'RESULTS.md'), out.join('\n'));
   process.stderr.write(`bench: wrote bench/RESULTS.md (${rows.length} figures, ${rows.filter((r) => r.ok === false).length} failing)\n`);
 }

@@ -5,6 +5,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
+const { spawnSync } = require('node:child_process');
 const yargs = require('yargs');
 const { parseDirect, YARGS_CONFIG } = require('../dist/cli/options');
 
@@ -121,12 +122,15 @@ test('typed values: numbers become numbers, strings stay strings, defaults fill 
   assert.equal(r.model, undefined); // every model: -m without a value is refused, not taken as all
 });
 
-test('the direct path and yargs give the same result end to end (MSIXTRACE_CLI_YARGS=1)', () => {
+test('the direct path and yargs give the same result end to end', () => {
   const { runCliSync } = require('./helpers/cli');
   const trace = path.join(__dirname, '..', 'traces', 'qemu-7.2-linux-6.1-e1000e-rebind', 'trace.msixtrace');
   const args = ['replay', trace, '-m', 'xen-4.1', '-m', 'kvm', '--by', 'field', '--format', 'json'];
   const direct = runCliSync(args);
-  const viaY = runCliSync(args, { env: { ...process.env, MSIXTRACE_CLI_YARGS: '1' } });
+  const main = path.join(__dirname, '..', 'dist', 'cli', 'main.js');
+  const y = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(main)}).main(JSON.parse(process.argv[1]), { viaYargs: true })`, JSON.stringify(args)],
+    { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const viaY = { code: y.status, out: y.stdout, err: y.stderr };
   assert.equal(direct.code, 0, direct.err);
   assert.equal(viaY.code, 0, viaY.err);
   assert.equal(direct.out, viaY.out);

@@ -322,7 +322,9 @@ test('a bomb: a .msixtrace.gz inflating far past memory is read in bounded memor
 test('a blocked stdout costs no CPU (yargs path, stdout non-blocking)', async () => {
   const trace = path.join(dirOf('blocked'), 'big.msixtrace');
   assert.equal(run(['synth', '--scenario', 'xen-2010', '--duration', '3s', '-o', trace]).status, 0);
-  const child = spawn(process.execPath, [...NODE_FLAGS, BIN, 'dump', trace, '--no-header'], { env: { ...process.env, MSIXTRACE_CLI_YARGS: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const main = path.join(__dirname, '..', 'dist', 'cli', 'main.js');
+  const viaYargs = `require(${JSON.stringify(main)}).main(JSON.parse(process.argv[1]), { viaYargs: true })`;
+  const child = spawn(process.execPath, [...NODE_FLAGS, '-e', viaYargs, JSON.stringify(['dump', trace, '--no-header'])], { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.pause();
   const cpu = () => {
     const f = fs.readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');

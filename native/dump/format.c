@@ -1,56 +1,11 @@
 /* Native event text for `msixtrace dump` (format.h). Building each line as a JavaScript string
  * cost ~1.2 us an event (the template, the value's hex, joining, encoding to UTF-8, and the
  * garbage of it all), so a 100 M-event trace took minutes to print; here a line is a few dozen
- * stores. The text must stay byte-identical to the JavaScript formatter in src/cli/dump.ts, which
+ * stores. The text must stay byte-identical to the JavaScript formatter test/oracles/dump-format.js, which
  * the tests compare it with. */
 #include <string.h>
 #include "format.h"
-
-static inline uint8_t *put(uint8_t *p, const char *s, size_t n)
-{
-    memcpy(p, s, n);
-    return p + n;
-}
-#define PUT(p, lit) put((p), (lit), sizeof(lit) - 1)
-
-/* Decimal digits of v, as JavaScript prints an integer. */
-static uint8_t *put_u64(uint8_t *p, uint64_t v)
-{
-    char tmp[20];
-    int k = 0;
-    do {
-        tmp[k++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    while (k)
-        *p++ = (uint8_t)tmp[--k];
-    return p;
-}
-
-static uint8_t *put_i64(uint8_t *p, int64_t v)
-{
-    if (v < 0) {
-        *p++ = '-';
-        return put_u64(p, (uint64_t)0 - (uint64_t)v);
-    }
-    return put_u64(p, (uint64_t)v);
-}
-
-static const char HEX[16] = "0123456789abcdef";
-
-/* v in lowercase hex, no leading zeros (at least one digit), or exactly `width` digits. */
-static uint8_t *put_hex(uint8_t *p, uint32_t v, int width)
-{
-    int k = 8;
-    if (!width)
-        while (k > 1 && !(v >> (4 * (k - 1))))
-            k--;
-    else
-        k = width;
-    for (int i = k - 1; i >= 0; i--)
-        *p++ = (uint8_t)HEX[(v >> (4 * i)) & 15];
-    return p;
-}
+#include "textput.h"
 
 /* The value as EventBatch.valueHex gives it: 0x + hi without leading zeros + lo on 8 digits, or
  * 0x + lo without leading zeros when hi is 0. */

@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { UserError } from '../errors';
 import { FormatName } from './format';
+import { isNull, tracedat, TracedatLib } from '../native/library';
 
 /** What capture reads an input through: a file or pipe (InputStream), or a tracer's converted output. */
 export interface CaptureInput {
@@ -67,36 +68,8 @@ abstract class DerivedInput implements CaptureInput {
   abstract close(): void;
 }
 
-interface TracedatLib {
-  msx_tracedat_available(): number;
-  msx_tracedat_open(file: string, err: Buffer, errlen: number): Buffer;
-  msx_tracedat_read(h: Buffer, buf: Buffer, cap: number): number;
-  msx_tracedat_close(h: Buffer): void;
-}
-
-let tracedatLib: TracedatLib | null | undefined;
-let isNull: (p: Buffer) => boolean;
-
 function tracedatLibrary(): TracedatLib | null {
-  if (tracedatLib !== undefined) return tracedatLib;
-  const file = process.env.MSIXTRACE_TRACEDAT_LIB ?? path.join(__dirname, '..', '..', 'build', 'Release', 'libmsixtracedat.so');
-  tracedatLib = null;
-  if (!fs.existsSync(file)) return null;
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const ffi = require('@2060.io/ffi-napi');
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const ref = require('@2060.io/ref-napi');
-  isNull = (p) => ref.isNull(p);
-  const ptr = ref.refType(ref.types.void);
-  const avail = ffi.Library(file, { msx_tracedat_available: ['int32', []] }) as Pick<TracedatLib, 'msx_tracedat_available'>;
-  if (avail.msx_tracedat_available() !== 1) return null;
-  tracedatLib = ffi.Library(file, {
-    msx_tracedat_available: ['int32', []],
-    msx_tracedat_open: [ptr, ['string', 'pointer', 'uint32']],
-    msx_tracedat_read: ['int64', [ptr, 'pointer', 'uint32']],
-    msx_tracedat_close: ['void', [ptr]],
-  }) as TracedatLib;
-  return tracedatLib;
+  return tracedat();
 }
 
 const TRACEDAT_HINT = 'this msixtrace was built without libtracecmd: install libtracecmd-dev and libtraceevent-dev and run `npm rebuild`, or convert the file: trace-cmd report -t -i FILE > FILE.txt';

@@ -1,6 +1,5 @@
 // `msixtrace dump`: the events of a trace as NDJSON or CSV, or its header as JSON.
 import type { Argv } from 'yargs';
-import { EventBatch } from '../events';
 import { FORMAT_CSV, FORMAT_NDJSON, NativeFormatter } from '../native/format';
 import { TraceReader } from '../tracefile/reader';
 import { headerJson } from '../report/header';
@@ -23,19 +22,6 @@ function validate(file: string): void {
 }
 
 export const CSV_COLUMNS = 'ts_ns,guest,vcpu,device,region,offset,size,dir,value';
-
-/** The reference formatter: one line per event (native/dump/format.c writes exactly these bytes). */
-export function formatEvents(b: EventBatch, format: 'ndjson' | 'csv', emit: (line: string) => void): void {
-  for (let i = 0; i < b.n; i++) {
-    const region = b.region[i] === 1 ? 'pba' : 'table';
-    const dir = b.dir[i] === 1 ? 'w' : 'r';
-    if (format === 'csv') {
-      emit(`${b.ts[i]},${b.guest[i]},${b.vcpu[i]},${b.device[i]},${region},${b.offset[i]},${b.size[i]},${dir},${b.valueHex(i)}\n`);
-    } else {
-      emit(`{"ts_ns":${b.ts[i]},"guest":${b.guest[i]},"vcpu":${b.vcpu[i]},"device":${b.device[i]},"region":"${region}","offset":${b.offset[i]},"size":${b.size[i]},"dir":"${dir}","value":"${b.valueHex(i)}"}\n`);
-    }
-  }
-}
 
 export function dump(file: string, format: 'ndjson' | 'csv', header: boolean, salvage: boolean): void {
   if (salvage) {
@@ -68,14 +54,12 @@ function print(file: string, format: 'ndjson' | 'csv', header: boolean, salvage:
     return;
   }
   if (format === 'csv') out.line(CSV_COLUMNS);
-  const native = NativeFormatter.create(format === 'csv' ? FORMAT_CSV : FORMAT_NDJSON);
+  const formatter = NativeFormatter.create(format === 'csv' ? FORMAT_CSV : FORMAT_NDJSON);
   for (const b of reader.batches()) {
-    const lines = native?.lines(b);
-    if (lines) {
-      out.bytes(lines);
-      continue;
-    }
-    formatEvents(b, format, (line) => out.write(line));
+    const lines = formatter.lines(b);
+    // A decoded batch always has integral timestamps, the one thing the formatter refuses.
+    if (!lines) throw new Error('internal: the native formatter refused a decoded batch');
+    out.bytes(lines);
   }
   out.flush();
   if (reader.damage) process.stderr.write(`msixtrace: --salvage: kept the complete batches; ${reader.damage}\n`);

@@ -9,7 +9,7 @@
 // A plain command line skips yargs altogether (loading and building it costs ~40-80 ms, a quarter
 // of a small capture and more than the work of a 10 M-event replay): each verb's option table is
 // read by src/cli/options.ts parseDirect(), which hands anything unusual (help, errors, rare forms)
-// to yargs. MSIXTRACE_CLI_YARGS=1 always uses yargs.
+// to yargs (main(argv, { viaYargs: true }) always uses yargs: the tests compare the two).
 import type { Argv, CommandModule } from 'yargs';
 import { errnoWords, EXIT_IO, UserError } from '../errors';
 import { parseDirect, VerbOptions, YARGS_CONFIG } from './options';
@@ -62,7 +62,8 @@ async function guarded(run: () => Promise<unknown>): Promise<void> {
   }
 }
 
-export async function main(argv: string[]): Promise<void> {
+/** viaYargs: read even a plain line through yargs (the tests compare both readings end to end). */
+export async function main(argv: string[], { viaYargs = false }: { viaYargs?: boolean } = {}): Promise<void> {
   // Under `ulimit -f` a write past the limit raises SIGXFSZ, whose default action kills the process
   // with no word; handled, the write fails with EFBIG and the verb says so.
   process.on('SIGXFSZ', () => undefined);
@@ -70,7 +71,7 @@ export async function main(argv: string[]): Promise<void> {
   if (argv[0] === '__complete') return guarded(async () => (require('./completion') as typeof import('./completion')).complete(argv.slice(1)));
   const args = argv.map((a, i) => (a === '-' ? (OUTPUT_OPTIONS.has(argv[i - 1]) ? STDOUT_PATH : STDIN_PATH) : a));
   const verb = args[0];
-  if ((VERBS as readonly string[]).includes(verb) && process.env.MSIXTRACE_CLI_YARGS !== '1') {
+  if ((VERBS as readonly string[]).includes(verb) && !viaYargs) {
     const mod = load(verb);
     const direct = parseDirect(args, verb, mod.options);
     if (direct) return guarded(async () => mod.handler(direct as never));

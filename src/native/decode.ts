@@ -5,30 +5,11 @@
 // never require the native build; replay needs the library anyway.
 import * as os from 'os';
 import { EventBatch } from '../events';
-import { bindOptional } from './library';
+import { isNull, NativeLib, nativeIfPresent, pointerBytes, pointerTable } from './library';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const ref = require('@2060.io/ref-napi');
-
-interface DecodeLib {
-  msx_decode_scratch_size(): number;
-  msx_decode_batch(buf: Buffer, start: number, end: number, out: Buffer, cap: number, ndev: number, scratch: Buffer,
-    scratchLen: number, info: Buffer): number;
-  msx_crc32(crc: number, buf: Buffer, len: number): number;
-}
-
-interface PipeLib {
-  msx_pipe_create(ctxs: Buffer, nctx: number, ndev: number, threads: number): Buffer;
-  msx_pipe_submit(pipe: Buffer, buf: Buffer, start: number, end: number, info: Buffer): number;
-  msx_pipe_finish(pipe: Buffer): number;
-  msx_pipe_destroy(pipe: Buffer): void;
-  msx_pipe_configure(pipe: Buffer, by: number, maxGroups: number, intervalNs: number, maxBuckets: number,
-    heatRows: number, explain: number): number;
-  msx_pipe_fit_interval(pipe: Buffer): number;
-  msx_pipe_explain_setup(pipe: Buffer, prefixes: Buffer, ends: Buffer): number;
-  msx_pipe_explain_write(pipe: Buffer, fd: number, index0: number): number;
-  msx_pipe_result(pipe: Buffer, what: number, model: number, out: Buffer, cap: number): number;
-}
+type DecodeLib = Pick<NativeLib, 'msx_decode_scratch_size' | 'msx_decode_batch' | 'msx_crc32'>;
+type PipeLib = Pick<NativeLib, 'msx_pipe_create' | 'msx_pipe_submit' | 'msx_pipe_finish' | 'msx_pipe_destroy' |
+  'msx_pipe_configure' | 'msx_pipe_fit_interval' | 'msx_pipe_explain_setup' | 'msx_pipe_explain_write' | 'msx_pipe_result'>;
 
 const MESSAGES: Record<number, string> = {
   [-1]: 'field runs past the end of its batch',
@@ -61,12 +42,8 @@ function load(): DecodeLib | null {
   if (lib !== undefined) return lib;
   lib = null;
   if (process.env.MSIXTRACE_JS_DECODE === '1') return lib;
-  // A library without the decoder: the JS decoder takes over.
-  lib = bindOptional<DecodeLib>(() => ({
-    msx_decode_scratch_size: ['uint32', []],
-    msx_decode_batch: ['int32', ['pointer', 'uint32', 'uint32', 'pointer', 'uint32', 'uint32', 'pointer', 'uint32', 'pointer']],
-    msx_crc32: ['uint32', ['uint32', 'pointer', 'uint32']],
-  }));
+  // Without the library file the JS decoder takes over.
+  lib = nativeIfPresent();
   return lib;
 }
 
@@ -74,17 +51,7 @@ function load(): DecodeLib | null {
  * reader's own decoding to JS). */
 function loadPipe(): PipeLib | null {
   if (pipeLib !== undefined) return pipeLib;
-  pipeLib = bindOptional<PipeLib>((ptr) => ({
-    msx_pipe_create: [ptr, ['pointer', 'uint32', 'uint32', 'uint32']],
-    msx_pipe_submit: ['int32', [ptr, 'pointer', 'uint32', 'uint32', 'pointer']],
-    msx_pipe_finish: ['int32', [ptr]],
-    msx_pipe_destroy: ['void', [ptr]],
-    msx_pipe_configure: ['int32', [ptr, 'int32', 'uint32', 'double', 'uint32', 'uint32', 'int32']],
-    msx_pipe_fit_interval: ['int32', [ptr]],
-    msx_pipe_explain_setup: ['int32', [ptr, 'pointer', 'pointer']],
-    msx_pipe_explain_write: ['int32', [ptr, 'int32', 'double']],
-    msx_pipe_result: ['int32', [ptr, 'int32', 'uint32', 'pointer', 'uint32']],
-  }));
+  pipeLib = nativeIfPresent();
   return pipeLib;
 }
 
@@ -127,14 +94,7 @@ export function nativeCrc32(buf: Buffer, crc = 0): number | null {
   return l ? l.msx_crc32(crc, buf, buf.length) >>> 0 : null;
 }
 
-/** A native array of the context pointers (the pipeline copies it). */
-function pointerTable(ctxs: Buffer[]): Buffer {
-  const table = Buffer.alloc(Math.max(1, ctxs.length) * ref.sizeof.pointer);
-  for (let i = 0; i < ctxs.length; i++) ref.writePointer(table, i * ref.sizeof.pointer, ctxs[i]);
-  return table;
-}
-
-export const POINTER_BYTES: number = ref.sizeof.pointer;
+export const POINTER_BYTES: number = pointerBytes();
 
 /** The decoder side of a TraceReader: what the reader calls per EventBatch packet. */
 export interface BatchDecoder {
@@ -195,7 +155,7 @@ export class NativePipeline implements BatchDecoder {
     if (!l || ctxs.length === 0) return null;
     // The pipeline copies the pointers: the table may go once it is created.
     const pipe = l.msx_pipe_create(pointerTable(ctxs), ctxs.length, ndev, Math.max(1, threads));
-    if (ref.isNull(pipe)) return null;
+    if (isNull(pipe)) return null;
     return new NativePipeline(l, pipe, ndev);
   }
 

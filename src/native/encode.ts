@@ -9,7 +9,7 @@
 // thread while the next one fills (start/finish); MSIXTRACE_ENCODE_THREAD=0 keeps that on the
 // calling thread.
 import { EventBatch } from '../events';
-import { bindOptional } from './library';
+import { NativeLib, nativeIfPresent } from './library';
 
 /**
  * Where an encoded batch goes: a growable buffer with a write position (the trace file's WireWriter
@@ -46,13 +46,7 @@ export interface EventBatchEncoder {
   close(): void;
 }
 
-interface EncodeLib {
-  msx_encoder_create(): Buffer;
-  msx_encoder_destroy(enc: Buffer): void;
-  msx_encode_batch(enc: Buffer, batch: Buffer, cap: number, n: number, ndev: number, out: Buffer, outcap: number): number;
-  msx_encode_start(enc: Buffer, batch: Buffer, cap: number, n: number, ndev: number, out: Buffer, outcap: number): number;
-  msx_encode_finish(enc: Buffer): number;
-}
+type EncodeLib = Pick<NativeLib, 'msx_encoder_create' | 'msx_encoder_destroy' | 'msx_encode_batch' | 'msx_encode_start' | 'msx_encode_finish'>;
 
 let lib: EncodeLib | null | undefined;
 
@@ -60,13 +54,7 @@ let lib: EncodeLib | null | undefined;
 export function encodeLib(): EncodeLib | null {
   if (lib !== undefined) return lib;
   lib = null;
-  lib = bindOptional<EncodeLib>((ptr) => ({
-    msx_encoder_create: [ptr, []],
-    msx_encoder_destroy: ['void', [ptr]],
-    msx_encode_batch: ['int32', [ptr, 'pointer', 'uint32', 'uint32', 'uint32', 'pointer', 'uint32']],
-    msx_encode_start: ['int32', [ptr, 'pointer', 'uint32', 'uint32', 'uint32', 'pointer', 'uint32']],
-    msx_encode_finish: ['int32', [ptr]],
-  }));
+  lib = nativeIfPresent();
   return lib;
 }
 

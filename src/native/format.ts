@@ -1,27 +1,16 @@
-// Binding of native/format.c: the NDJSON/CSV lines of `dump`, one call per batch. The JavaScript
-// formatter in src/cli/dump.ts stays the reference (and the fallback without the library, or with
-// MSIXTRACE_JS_FORMAT=1); test/cli-dump-format.test.js compares the two byte for byte.
+// Binding of native/dump/format.c: the NDJSON/CSV lines of `dump`, one call per batch. Its
+// JavaScript reference lives in test/oracles/dump-format.js; test/cli-dump-format.test.js compares
+// the two byte for byte.
 import { EventBatch } from '../events';
-import { bindOptional } from './library';
+import { native, NativeLib } from './library';
 
 export const FORMAT_NDJSON = 0;
 export const FORMAT_CSV = 1;
 /** MSX_FORMAT_EVENT_BOUND in native/format.h. */
 const EVENT_BOUND = 256;
 
-interface FormatLib {
-  msx_format_events(batch: Buffer, cap: number, n: number, format: number, out: Buffer, outCap: number): number;
-}
+type FormatLib = Pick<NativeLib, 'msx_format_events'>;
 
-let lib: FormatLib | null | undefined;
-
-function load(): FormatLib | null {
-  if (lib !== undefined) return lib;
-  lib = null;
-  if (process.env.MSIXTRACE_JS_FORMAT === '1') return lib;
-  lib = bindOptional<FormatLib>(() => ({ msx_format_events: ['int32', ['pointer', 'uint32', 'uint32', 'int32', 'pointer', 'uint32']] }));
-  return lib;
-}
 
 /** Formats whole batches natively into one reused buffer. */
 export class NativeFormatter {
@@ -29,13 +18,13 @@ export class NativeFormatter {
 
   private constructor(private readonly l: FormatLib, private readonly format: number) {}
 
-  /** A formatter for `format`, or null when the library cannot format. */
-  static create(format: number): NativeFormatter | null {
-    const l = load();
-    return l ? new NativeFormatter(l, format) : null;
+  /** A formatter for `format` (UserError when the native library is missing). */
+  static create(format: number): NativeFormatter {
+    return new NativeFormatter(native(), format);
   }
 
-  /** The batch's lines (a view of a buffer reused by the next call), or null: format it in JS. */
+  /** The batch's lines (a view of a buffer reused by the next call), or null when a timestamp is not
+   * an integer below 2^53 (never in a decoded trace). */
   lines(b: EventBatch): Buffer | null {
     if (b.n === 0) return Buffer.alloc(0);
     const need = b.n * EVENT_BOUND;

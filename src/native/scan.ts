@@ -1,7 +1,7 @@
 // Binding of the capture fast path in native/scan.c (same library as ./binding, its own
 // ffi.Library so that the model binding stays untouched). Loaded only when a capture first needs
 // it: ffi-napi costs ~45 ms to load. Calls take whole buffers, never one line.
-import { bindOptional } from './library';
+import { NativeLib, nativeIfPresent } from './library';
 
 export const IO_EPOCH = 0;
 export const IO_SHIFT = 1;
@@ -26,10 +26,7 @@ export const SCAN_END = 0;
 export const SCAN_FULL = 1;
 export const SCAN_PUNT = 2;
 
-export interface ScanLib {
-  msx_scan_qemu(buf: Buffer, from: number, to: number, io: Buffer, ranges: Buffer, nranges: number, batch: Buffer,
-    cap: number, counts: Buffer): number;
-}
+export type ScanLib = Pick<NativeLib, 'msx_scan_qemu'>;
 
 let lib: ScanLib | null | undefined;
 
@@ -41,8 +38,6 @@ export function scanLib(): ScanLib | null {
   if (lib !== undefined) return lib;
   lib = null;
   if (process.env.MSIXTRACE_NO_FAST === '1') return lib;
-  lib = bindOptional<ScanLib>(() => ({
-    msx_scan_qemu: ['int32', ['pointer', 'uint32', 'uint32', 'pointer', 'pointer', 'uint32', 'pointer', 'uint32', 'pointer']],
-  }));
+  lib = nativeIfPresent();
   return lib;
 }

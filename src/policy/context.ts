@@ -2,29 +2,16 @@
 // engine reads (native/replay/policy.c) and a context is made from it; everything after that (the
 // feeds, the pipeline, the counters) is the same as for a built-in model.
 import { UserError } from '../errors';
-import { bindOptional } from '../native/library';
+import { native, NativeLib } from '../native/library';
 import { knobArray } from './knobs';
 import { loadPolicy, Policy } from './load';
 
 export const POLICY_PREFIX = 'policy:';
 
-interface PolicyLib {
-  msx_policy_size(): number;
-  msx_policy_compile(out: Buffer, knobs: Buffer, n: number, name: string): number;
-  msx_create_policy(policy: Buffer, start: number, devs: Buffer, ndev: number, options: number): Buffer;
-}
+type PolicyLib = Pick<NativeLib, 'msx_policy_size' | 'msx_policy_compile' | 'msx_create_policy'>;
 
-let lib: PolicyLib | null | undefined;
 function policyLib(): PolicyLib {
-  if (lib === undefined) {
-    lib = bindOptional<PolicyLib>((ptr) => ({
-      msx_policy_size: ['int32', []],
-      msx_policy_compile: ['int32', ['pointer', 'pointer', 'uint32', 'string']],
-      msx_create_policy: [ptr, ['pointer', 'int32', 'pointer', 'uint32', 'uint32']],
-    }));
-  }
-  if (!lib) throw new UserError('the native library has no policy engine: rebuild it (npx node-gyp rebuild)');
-  return lib;
+  return native();
 }
 
 /** Policies made in memory (whatif's combinations), by model name. */

@@ -1,31 +1,17 @@
 // Binding of the raw ring-buffer reader (native/record/ring.c): one call drains what the per-CPU
 // buffers hold into a batch of 32-byte records read here through typed-array views.
 import { UserError } from '../errors';
-import { bindOptional } from '../native/library';
+import { isNull, native, NativeLib } from '../native/library';
 
 export const REC_BYTES = 32;
 export const MMIO_UNSATISFIED_READ = 0;
 export const MMIO_READ = 1;
 export const MMIO_WRITE = 2;
 
-interface RingLib {
-  msx_ring_open(dir: string, ncpu: number, subbuf: number, eventId: number, commitSize: number): Buffer;
-  msx_ring_read(ctx: Buffer, out: Buffer, cap: number, io: Buffer): number;
-  msx_ring_close(ctx: Buffer): void;
-}
-
-let lib: RingLib | null | undefined;
+type RingLib = Pick<NativeLib, 'msx_ring_open' | 'msx_ring_read' | 'msx_ring_close'>;
 
 function ringLib(): RingLib {
-  if (lib === undefined) {
-    lib = bindOptional<RingLib>((ptr) => ({
-      msx_ring_open: [ptr, ['string', 'uint32', 'uint32', 'int32', 'uint32']],
-      msx_ring_read: ['int32', [ptr, 'pointer', 'uint32', 'pointer']],
-      msx_ring_close: ['void', [ptr]],
-    }));
-  }
-  if (!lib) throw new UserError('record: the native library lacks the ring-buffer reader (rebuild it: npx node-gyp rebuild)');
-  return lib;
+  return native();
 }
 
 /** A batch of decoded kvm_mmio records, column views over one buffer. */
@@ -63,7 +49,7 @@ export class RingReader {
   constructor(instanceDir: string, ncpu: number, subbuf: number, eventId: number, commitSize: number) {
     const ctx = ringLib().msx_ring_open(instanceDir, ncpu, subbuf, eventId, commitSize);
     // eslint-disable-next-line @typescript-eslint/no-var-requires
-    if ((require('@2060.io/ref-napi') as { isNull(b: Buffer): boolean }).isNull(ctx)) {
+    if (isNull(ctx)) {
       throw new UserError(`record: cannot open the per-CPU buffers of ${instanceDir}`);
     }
     this.ctx = ctx;

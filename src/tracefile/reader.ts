@@ -96,6 +96,9 @@ export class TraceReader {
   }
 
   error(byte: number, what: string): UserError {
+    // Bytes of a .gz that do not parse: a broken gzip stream under them is the real cause.
+    const gz = this.gz?.failure();
+    if (gz) return new UserError(`${this.file}: byte ${gz.at}: ${gz.truncated ? 'truncated gzip data' : `bad gzip data (${gz.message})`}`);
     return new UserError(`${this.file}: byte ${byte}: ${what}`);
   }
 

@@ -94,6 +94,22 @@ export class GunzipSync {
     }
   }
 
+  /**
+   * Reads the rest and returns the gzip failure, if any: when inflated bytes do not parse, a broken
+   * gzip stream (a cut download) is the better explanation. Time grows with the rest of the file,
+   * memory does not.
+   */
+  failure(): GunzipFailure | null {
+    const scratch = new Uint8Array(1 << 18);
+    try {
+      while (this.read(scratch, 0, scratch.length) > 0) { /* discard */ }
+    } catch (e) {
+      if (e instanceof GunzipError) return e.failure;
+      throw e;
+    }
+    return null;
+  }
+
   close(): void {
     this.done = true;
     this.port.close();

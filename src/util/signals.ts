@@ -9,6 +9,8 @@
 // before it; the temporary file left then is removed by the next run (src/util/stale.ts). After the
 // rename the output is complete and further signals are ignored.
 const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+/** How long the finish waits after a first signal for one sent with it (imperceptible at a terminal). */
+const SECOND_SIGNAL_GRACE_MS = 100;
 
 let handler: ((sig: NodeJS.Signals) => void) | null = null;
 let stopped = false;
@@ -22,10 +24,11 @@ export function onStopSignal(first: (sig: NodeJS.Signals) => void): () => void {
     if (committed) return;
     if (!stopped) {
       stopped = true;
-      // The finish runs in the promise callbacks after this handler, before node dispatches a
-      // signal that came with this one (a second Ctrl-C, `kill -TERM` after `kill -INT`); started
-      // from the next turn, it comes after them, so such a signal still aborts.
-      setImmediate(() => { if (!aborted) first(sig); });
+      // A signal that came with this one (a second Ctrl-C, `kill -TERM` after `kill -INT`, or both
+      // pending when a stopped process is continued) may be taken by another of node's threads and
+      // reach the event loop a turn later; the finish starts after a short grace so that such a
+      // signal still aborts instead of arriving after the output is in place.
+      setTimeout(() => { if (!aborted) first(sig); }, SECOND_SIGNAL_GRACE_MS);
       return;
     }
     aborted = true;
