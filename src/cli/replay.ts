@@ -24,7 +24,7 @@ export const describe = 'drive traces through interception models: absorbed vs f
 export const options: VerbOptions = {
   positional: { name: 'trace', array: true, describe: '.msixtrace files' },
   options: {
-    model: { alias: 'm', type: 'string', array: true, requiresArg: true, describe: 'models (msixtrace models), Xen releases (xen-4.17: the model that covers it), comma lists, or all (the default)' },
+    model: { alias: 'm', type: 'string', array: true, requiresArg: true, describe: 'models (msixtrace models), Xen releases (xen-4.17: the model that covers it), policy:FILE (a what-if policy, docs/policies.md), comma lists, or all (the default)' },
     compare: { type: 'string', requiresArg: true, describe: 'A,B: two models or releases side by side per field: counts, difference, ratio and CPU cost of moving from A to B' },
     start: { choices: ['cold', 'warm', 'auto'] as const, requiresArg: true, default: 'cold', describe: 'cold: trace starts before the driver set the device up; warm: mid-run (registered, every entry bound); auto: warm for each device the trace shows mid-run, else cold' },
     format: { choices: ['table', 'json', 'ndjson', 'csv'] as const, requiresArg: true, default: 'table' },

@@ -22,7 +22,7 @@ export const options: VerbOptions = {
   positional: { name: 'trace', array: true, describe: '.msixtrace files (- for stdin)' },
   options: {
     html: { type: 'string', demandOption: true, requiresArg: true, describe: 'output HTML file (written whole or not at all; - for stdout)' },
-    model: { alias: 'm', type: 'string', array: true, default: ['all'], describe: 'models (msixtrace models), comma lists, or all' },
+    model: { alias: 'm', type: 'string', array: true, default: ['all'], describe: 'models (msixtrace models), Xen releases (xen-4.17), policy:FILE, comma lists, or all' },
     start: { type: 'string', default: 'cold', requiresArg: true, describe: 'cold|warm. cold: trace starts before the driver set the device up; warm: mid-run (registered, every entry bound)' },
     interval: { type: 'string', default: '1s', describe: 'timeline bucket, e.g. 100ms, 1s' },
     cost: { type: 'string', describe: `device-model CPU assumptions: forward=US,absorb=US (default forward=${DEFAULT_FORWARD_US},absorb=${DEFAULT_ABSORB_US})` },

@@ -5,7 +5,16 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { UserError } from '../errors';
 
-export const TRACEFS = '/sys/kernel/tracing';
+/** Where tracefs is: its own mount point, or inside debugfs on hosts that mount only that (older
+ * distributions); the first when neither has it, so the error names the usual mount command. */
+function tracefsRoot(): string {
+  for (const dir of ['/sys/kernel/tracing', '/sys/kernel/debug/tracing']) {
+    if (fs.existsSync(path.join(dir, 'instances'))) return dir;
+  }
+  return '/sys/kernel/tracing';
+}
+
+export const TRACEFS = tracefsRoot();
 const PREFIX = 'msixtrace-';
 
 /** Layout facts of kvm_mmio and of the ring-buffer pages, read from the format files. */
