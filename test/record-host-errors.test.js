@@ -63,8 +63,17 @@ test('no /dev/kvm: says which module to load', () => {
 
 test('tracefs not mounted: prints the mount command', () => {
   // Where debugfs shows tracefs too (debug/tracing), that mount goes first: it sits under the other.
-  const r = inNamespace(`{ umount /sys/kernel/debug/tracing 2>/dev/null; true; } && umount ${TRACEFS}`);
+  // debugfs mounts tracefs again on the first look inside debug/tracing (record looks there too), so
+  // an empty tmpfs hides debugfs as well.
+  const r = inNamespace(`{ umount /sys/kernel/debug/tracing 2>/dev/null; true; } && umount ${TRACEFS} && mount -t tmpfs -o size=64k msx-nodebug /sys/kernel/debug`);
   assertOneLine(r, new RegExp(`^msixtrace: record: tracefs is not mounted at ${TRACEFS}: mount -t tracefs nodev ${TRACEFS}$`));
+});
+
+test('tracefs only inside debugfs (older hosts): record finds it there and goes on to the VM', () => {
+  // With /sys/kernel/tracing gone, debugfs's tracing folder still holds tracefs: the host checks pass
+  // and the run stops only at the VM (the socket that does not exist).
+  const r = inNamespace(`{ umount /sys/kernel/debug/tracing 2>/dev/null; true; } && umount ${TRACEFS} && ls /sys/kernel/debug/tracing/instances >/dev/null`);
+  assertOneLine(r, /^msixtrace: record: --qmp .*no-such\.qmp: no such socket$/);
 });
 
 test('kvm_mmio not available: says to load KVM and where to look', () => {
