@@ -204,6 +204,15 @@ test('report reads a trace from stdin', () => {
   assert.equal(data.traces[0].results[0].events, 232);
 });
 
+test('models asked by release or alias are named as asked, with the model that answers and its releases', () => {
+  const out = path.join(tmp, 'asked.html');
+  const r = run(['report', REAL, '-m', 'xen-4.17,kvm', '--html', out]);
+  assert.equal(r.code, 0, r.err);
+  const html = fs.readFileSync(out, 'utf8');
+  assert.match(html, /<\/span>xen-4\.17 \(model xen-4\.7\)<small>4\.7 \(and 4\.6\.3\) through 4\.18<\/small>/);
+  assert.match(html, /<\/span>kvm \(model forward-all\)<small>/);
+});
+
 // --- in a real browser -----------------------------------------------------------------------
 
 function playwright() {

@@ -12,7 +12,7 @@ import { isStdout, refuseInputAsOutput, resolveOutput, writeFileAtomic } from '.
 import { parseDuration } from '../util/duration';
 import { Progress } from '../util/out';
 import { isStdin } from '../util/stdin';
-import { expandModels } from '../replay/model';
+import { chooseFrom } from '../replay/model';
 import { examples } from './examples';
 import { declare, VerbOptions } from './options';
 
@@ -52,7 +52,10 @@ export function handler(argv: any): void {
   checkTarget(target, (argv.trace as string[]).map(String));
   // Checked here rather than with yargs choices, whose message spans several lines.
   if (argv.start !== 'cold' && argv.start !== 'warm') throw new UserError(`bad --start '${argv.start}' (use cold or warm)`);
-  const models = expandModels(argv.model);
+  const choices = chooseFrom(argv.model);
+  const models = choices.map((c) => c.model);
+  // The page names what was asked too (xen-4.17 answered by model xen-4.7), as replay's table does.
+  const asked = Object.fromEntries(choices.map((c) => [c.model, c.asked]));
   const intervalNs = parseDuration(argv.interval, '--interval');
   const cost = parseCost(argv.cost);
   const traces = argv.trace as string[];
@@ -69,7 +72,7 @@ export function handler(argv: any): void {
       progress.done();
     }
   }
-  const html = renderHtml(sections, { models, start: argv.start, intervalNs, cost, costGiven: argv.cost !== undefined });
+  const html = renderHtml(sections, { models, asked, start: argv.start, intervalNs, cost, costGiven: argv.cost !== undefined });
   writeFileAtomic(target, html);
   const events = sections.reduce((a, s) => a + s.events, 0);
   process.stderr.write(`report: ${traces.length} trace(s), ${models.length} model(s), ${events} accesses -> ${target} (${Math.ceil(Buffer.byteLength(html) / 1024)} KiB)\n`);

@@ -2,7 +2,7 @@
 // as JSON in a non-executed <script type="application/json">). No script runs and nothing is
 // fetched when the page is opened: a Content-Security-Policy of default-src 'none' makes sure.
 import { headerJson } from '../header';
-import { modelInfo } from '../../replay/catalog';
+import { choiceLabel, modelInfo } from '../../replay/catalog';
 import { TOOL_VERSION } from '../../version';
 import { Section } from './data';
 import { costChart, fieldsChart, heatChart, MAX_ROWS, timelineChart, vendorDevice } from './charts';
@@ -14,6 +14,8 @@ export type { Section, SectionOptions } from './data';
 
 export interface ReportMeta {
   models: string[];
+  /** What the user asked for, per model, when it was not the model's own name (xen-4.17, kvm). */
+  asked?: Record<string, string[]>;
   start: string;
   intervalNs: number;
   cost: { forwardUs: number; absorbUs: number };
@@ -60,7 +62,7 @@ function headerBlock(sec: Section): string {
   return out.join('');
 }
 
-function modelsTable(sec: Section): string {
+function modelsTable(sec: Section, meta: ReportMeta): string {
   const out: string[] = [];
   out.push('<table class="models" data-chart="models"><thead><tr>'
     + '<th class="l">model</th><th>reads<br>absorbed</th><th>reads<br>forwarded</th><th>writes<br>absorbed</th>'
@@ -73,7 +75,7 @@ function modelsTable(sec: Section): string {
     const st = modelStyle(r.model, i);
     const share = r.events ? (fwd / r.events) * 100 : 0;
     out.push(`<tr data-model="${esc(r.model)}"><td class="l model"${info ? ` title="${esc(info.behaviour)}"` : ''}>`
-      + `<span class="swatch" style="border-color:${st.colour}"></span>${esc(r.model)}${info ? `<small>${esc(info.releases)}</small>` : ''}</td>`
+      + `<span class="swatch" style="border-color:${st.colour}"></span>${esc(choiceLabel({ model: r.model, asked: meta.asked?.[r.model] }))}${info ? `<small>${esc(info.releases)}</small>` : ''}</td>`
       + `<td>${num(t.read.absorbed)}</td><td>${num(t.read.forwarded)}</td><td>${num(t.write.absorbed)}</td>`
       + `<td>${num(t.write.forwarded)}</td><td>${num(t.write.both)}</td>`
       + `<td><span class="pctbar"><span>${esc(pct(fwd, r.events))}</span><span class="track"><span class="fill" style="width:${share.toFixed(1)}%;background:${FORWARDED}"></span></span></span></td>`
@@ -102,7 +104,7 @@ function sectionHtml(sec: Section, idx: number, meta: ReportMeta): string {
   out.push(`<h2><span class="sub">Trace ${idx + 1}:</span> <code>${esc(sec.trace)}</code></h2>`);
   out.push(headerBlock(sec));
   out.push('<h3>Absorbed vs forwarded per model</h3>');
-  out.push(modelsTable(sec));
+  out.push(modelsTable(sec, meta));
   out.push(`<h3>Forwarded accesses over time</h3><figure>${timelineChart(sec)}`
     + `<figcaption>Forwarded accesses per ${esc(durationNs(sec.shownIntervalNs))} per model, by time since the first access`
     + `${sec.shownIntervalNs !== meta.intervalNs ? ` (buckets of ${esc(durationNs(meta.intervalNs))} merged to keep the chart legible)` : ''}.`
