@@ -129,7 +129,7 @@ class Capture {
       if (this.stats.kept === 0) throw new UserError(this.ids.nothingSelected() ?? this.nothingKept());
       this.stats.notes.push(...this.ids.notes(this.sources.map((s) => ({ name: s.input.name, format: s.format, threads: this.threadIds(s) }))));
       this.stats.notes.push(...this.noGeometryNotes());
-      const footer = this.sink.finish({
+      const footer = await this.sink.finish({
         interrupted: this.stats.interrupted,
         sourceLines: this.stats.lines + this.stats.records,
         sourceLostEvents: this.stats.lost,

@@ -39,7 +39,19 @@ export class EventSink {
     return this.deferred ? null : this.writer;
   }
 
-  finish(footer: Partial<Footer>): Footer {
+  /**
+   * Writes the rest and the footer, then publishes the file after one turn of the event loop: a
+   * second Ctrl-C (or SIGTERM) that came while the last batches were encoded is handled then, and
+   * still aborts with the previous output in place.
+   */
+  async finish(footer: Partial<Footer>): Promise<Footer> {
+    const sealed = this.seal(footer);
+    await new Promise((resolve) => setImmediate(resolve));
+    this.writer!.commit();
+    return sealed;
+  }
+
+  private seal(footer: Partial<Footer>): Footer {
     if (this.held) {
       this.writer = this.open();
       try {
@@ -49,7 +61,7 @@ export class EventSink {
       }
     }
     if (!this.writer) throw new Error('internal: finish without events');
-    return this.writer.finish(footer);
+    return this.writer.seal(footer);
   }
 
   abort(): void {

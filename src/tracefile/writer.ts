@@ -58,6 +58,8 @@ export class TraceWriter {
   private readonly limit: number;
   events = 0;
   batches = 0;
+  /** The footer seal() wrote, until commit() publishes the file. */
+  private sealed: Footer | null = null;
 
   /** batchSize as a number is the older form of { batchSize }. */
   constructor(target: string, init: WriterInit, options: WriterOptions | number = {}) {
@@ -184,13 +186,38 @@ export class TraceWriter {
 
   /** Writes the footer and renames the file into place. */
   finish(extra: Partial<Footer> = {}): Footer {
-    this.flush();
-    this.settle();
-    const footer: Footer = {
-      events: this.events, batches: this.batches, interrupted: false, sourceLines: 0, sourceLostEvents: 0, ...extra,
-    };
+    const footer = this.seal(extra);
+    this.commit();
+    return footer;
+  }
+
+  /**
+   * Writes what is left and the footer, without publishing the file yet: a caller that can be
+   * stopped by a signal lets the event loop run between seal() and commit(), so that a signal
+   * which arrived during the (synchronous) encoding is handled before the output is in place.
+   */
+  seal(extra: Partial<Footer> = {}): Footer {
+    let footer: Footer;
     try {
+      this.flush();
+      this.settle();
+      footer = {
+        events: this.events, batches: this.batches, interrupted: false, sourceLines: 0, sourceLostEvents: 0, ...extra,
+      };
       this.packet(PACKET_FOOTER, encodeFooter(footer));
+    } catch (e) {
+      this.file.abort();
+      this.encoder?.close();
+      throw e;
+    }
+    this.sealed = footer;
+    return footer;
+  }
+
+  /** Publishes the file seal() completed (fsync, rename, fsync the folder). */
+  commit(): void {
+    if (!this.sealed) throw new Error('internal: commit before seal');
+    try {
       this.file.commit();
     } catch (e) {
       this.file.abort();
@@ -198,7 +225,6 @@ export class TraceWriter {
     } finally {
       this.encoder?.close();
     }
-    return footer;
   }
 
   abort(): void {
