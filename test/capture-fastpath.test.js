@@ -8,6 +8,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { spawnSync } = require('child_process');
+const { NODE_FLAGS } = require('./helpers/cli');
 
 const ROOT = path.resolve(__dirname, '..');
 const BIN = path.join(ROOT, 'bin', 'msixtrace.js');
@@ -19,7 +20,7 @@ const { scanLib } = require('../dist/native/scan.js');
 const native = scanLib() !== null;
 
 function run(args, env) {
-  return spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', maxBuffer: 256 << 20, env: { ...process.env, ...env } });
+  return spawnSync(process.execPath, [...NODE_FLAGS, BIN, ...args], { encoding: 'utf8', maxBuffer: 256 << 20, env: { ...process.env, ...env } });
 }
 
 /** Summary (output name masked) and dump of one capture in a fast-path mode. */
@@ -189,7 +190,7 @@ test('captures write the same trace bytes with the native and the JavaScript bat
   fs.writeFileSync(log, lines.join('\n') + '\n');
   const out = (env) => {
     const o = path.join(tmp, `enc-${Object.keys(env).join('-') || 'default'}.msixtrace`);
-    const r = spawnSync(process.execPath, [BIN, 'capture', log, '--table', '0xfebc0000:5', '-o', o], { encoding: 'utf8', env: { ...process.env, ...env } });
+    const r = spawnSync(process.execPath, [...NODE_FLAGS, BIN, 'capture', log, '--table', '0xfebc0000:5', '-o', o], { encoding: 'utf8', env: { ...process.env, ...env } });
     assert.equal(r.status, 0, r.stderr);
     return fs.readFileSync(o);
   };

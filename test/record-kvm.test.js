@@ -10,6 +10,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { spawn, spawnSync } = require('child_process');
+const { NODE_FLAGS } = require('./helpers/cli');
 
 const ROOT = path.resolve(__dirname, '..');
 const BIN = path.join(ROOT, 'bin', 'msixtrace.js');
@@ -75,7 +76,7 @@ function boot(name, rounds) {
 /** Starts `record`; resolves once its instance is recording. */
 async function startRecord(args) {
   const out = path.join(tmp, `rec-${Math.random().toString(36).slice(2)}.msixtrace`);
-  const proc = spawn(process.execPath, [BIN, 'record', '-o', out, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [...NODE_FLAGS, BIN, 'record', '-o', out, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const r = { proc, out, stderr: '', instance: path.join(INSTANCES, `msixtrace-${proc.pid}`) };
   proc.stderr.on('data', (d) => { r.stderr += d; });
   proc.stdout.resume();
