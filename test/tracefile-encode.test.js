@@ -6,7 +6,8 @@
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const { EventBatch } = require('../dist/events.js');
-const { BatchEncoder, decodeBatch } = require('../dist/tracefile/batch-codec.js');
+const { BatchEncoder } = require('../dist/tracefile/batch-codec.js');
+const { decodeBatch } = require('./oracles/batch-decode.js');
 const { WireWriter } = require('../dist/tracefile/wire.js');
 const { encodeLib, NativeBatchEncoder, AutoBatchEncoder, NATIVE_MIN_EVENTS } = require('../dist/native/encode.js');
 
