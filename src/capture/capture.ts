@@ -327,10 +327,9 @@ class Capture {
       if (!live && writer !== null) return from;
       if (mode === 'auto' && s.input.delivered < FAST_MIN_BYTES && (s.input.totalBytes ?? 0) < FAST_MIN_BYTES) return from;
       if (scan === undefined) {
-        const lib = scanLib();
         // The scanner's device numbers are the geometry's: only when they are the header's too.
         const g = this.guests.identityFor(this.opts.guest ?? 0);
-        scan = lib && g ? new QemuFastScan(lib, g.rangeTable()) : null;
+        scan = g ? new QemuFastScan(scanLib(), g.rangeTable()) : null;
       }
       if (scan === null) return from;
       ctx.epochSec = live ? epochSec : 0;
