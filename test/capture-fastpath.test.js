@@ -1,6 +1,6 @@
 // The native capture fast path (native/capture/scan.c via src/capture/fastpath.ts) against the JavaScript
 // reference path: the same events (dump output) and the same summary, on the real recordings and
-// on a synthetic log full of edge cases, with the fast path forced on (MSIXTRACE_FAST=always) and
+// on a synthetic log full of edge cases, with the fast path (the default, MSIXTRACE_FAST=always here) and
 // off (=never). Also: a capture's batches are the reference encoder's bytes (test/oracles/batch-encode.js).
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
