@@ -58,7 +58,7 @@ pass at fixed places (digit and hex runs found with SSE2, converted 8 digits at 
 multiply-adds, the seconds of the stamp remembered from the line before); every other line goes
 through the general parser. Events are classified against the geometry ranges and written
 straight into the TraceWriter's EventBatch. Full batches are encoded by \`native/tracefile/encode.c\`
-(byte-identical to the JS BatchEncoder, test/tracefile-encode.test.js) on the encoder's own
+(byte-identical to test/oracles/batch-encode.js, test/tracefile-encode.test.js) on the encoder's own
 thread while the scan fills the writer's second batch. JavaScript runs once per 4 MiB chunk and
 once per batch, never per line or event; any line the C code cannot decide exactly as the JS
 parser does is handed back to the JS parser, so traces and summaries are byte-identical

@@ -7,13 +7,14 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
+const { NODE_FLAGS } = require('./helpers/cli');
 const msixtrace = require('msixtrace');
 
 const ROOT = path.join(__dirname, '..');
 const REC = path.join(ROOT, 'traces', 'qemu-7.2-linux-6.1-virtio-net-affinity');
 const TRACE = path.join(REC, 'trace.msixtrace');
 const BIN = path.join(ROOT, 'bin', 'msixtrace.js');
-const cli = (...args) => execFileSync(process.execPath, [BIN, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+const cli = (...args) => execFileSync(process.execPath, [...NODE_FLAGS, BIN, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
 
 test('the package root is the API and resolves to dist/index.js with its types', () => {
   assert.equal(require.resolve('msixtrace'), path.join(ROOT, 'dist', 'index.js'));

@@ -9,6 +9,7 @@ const path = require('path');
 const zlib = require('zlib');
 const crypto = require('crypto');
 const { spawnSync } = require('child_process');
+const { NODE_FLAGS } = require('./helpers/cli');
 
 const BIN = path.resolve(__dirname, '..', 'bin', 'msixtrace.js');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'msx-capture-bad-'));
@@ -34,7 +35,7 @@ const line = (us, dir, off, value, size = 4, name = 'msix-table') =>
 
 function capture(inputs, extra = [], opts = {}) {
   const out = opts.out ?? path.join(tmp, `out-${Math.random().toString(36).slice(2)}.msixtrace`);
-  const r = spawnSync(process.execPath, [BIN, 'capture', ...inputs, '-o', out, ...extra], { encoding: 'utf8', input: opts.input });
+  const r = spawnSync(process.execPath, [...NODE_FLAGS, BIN, 'capture', ...inputs, '-o', out, ...extra], { encoding: 'utf8', input: opts.input });
   return { ...r, out };
 }
 
@@ -129,7 +130,7 @@ test('bad lines inside a good log are skipped and reported; good accesses are ke
   const log = write('mixed.log', lines.join('\n') + '\n');
   const r = capture([log], ['--lspci', lspci]);
   assert.equal(r.status, 0, r.stderr);
-  const events = spawnSync(process.execPath, [BIN, 'dump', r.out], { encoding: 'utf8' }).stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const events = spawnSync(process.execPath, [...NODE_FLAGS, BIN, 'dump', r.out], { encoding: 'utf8' }).stdout.trim().split('\n').map((l) => JSON.parse(l));
   assert.deepEqual(events.map((e) => [e.ts_ns, e.region, e.offset, e.size, e.dir, e.value]), [
     [0, 'table', 0, 4, 'w', '0xfee01004'],
     [2000, 'table', 4, 4, 'w', '0x0'],

@@ -7,6 +7,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { spawnSync } = require('child_process');
+const { NODE_FLAGS } = require('./helpers/cli');
 
 const ROOT = path.resolve(__dirname, '..');
 const BIN = path.join(ROOT, 'bin', 'msixtrace.js');
@@ -16,7 +17,7 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'msx-capture-e1000e-'));
 process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
 
 function run(args, input) {
-  return spawnSync(process.execPath, [BIN, ...args], { input, encoding: 'utf8', maxBuffer: 64 << 20 });
+  return spawnSync(process.execPath, [...NODE_FLAGS, BIN, ...args], { input, encoding: 'utf8', maxBuffer: 64 << 20 });
 }
 
 function captureAndDump(log, out) {

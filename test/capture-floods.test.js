@@ -10,13 +10,14 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { spawnSync } = require('child_process');
+const { NODE_FLAGS } = require('./helpers/cli');
 const { LSPCI, writeFloods } = require('./helpers/floods');
 
 const PEAK = path.join(__dirname, 'helpers', 'peak-rss.js');
 const num = (re, text) => Number((re.exec(text) || ['', 'NaN'])[1].replace(/,/g, ''));
 
 function capture(log, out) {
-  const r = spawnSync(process.execPath, [PEAK, 'capture', log, '--lspci', LSPCI, '-o', out], { encoding: 'utf8', env: { ...process.env, MSIXTRACE_FAST: 'auto' } });
+  const r = spawnSync(process.execPath, [...NODE_FLAGS, PEAK, 'capture', log, '--lspci', LSPCI, '-o', out], { encoding: 'utf8' });
   return { code: r.status, text: r.stderr, maxrss: num(/@@maxrss (\d+)/, r.stderr) };
 }
 

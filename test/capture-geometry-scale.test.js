@@ -7,6 +7,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { spawnSync } = require('child_process');
+const { NODE_FLAGS } = require('./helpers/cli');
 const { Geometry, geometryFromFlags, geometryFromLspci } = require('../dist/capture/geometry.js');
 const { IntervalIndex } = require('../dist/capture/intervals.js');
 const { device } = require('../dist/tracefile/schema.js');
@@ -22,7 +23,7 @@ function classify(g, addr) {
   return g.classify(addr, hit) ? [hit.device, hit.region === 1 ? 'pba' : 'table', hit.offset] : null;
 }
 
-const run = (args) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
+const run = (args) => spawnSync(process.execPath, [...NODE_FLAGS, BIN, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
 
 test('a PBA inside its own table: warned, the table wins, the device is kept', () => {
   // 1 entry: table 0x1000-0x100f, PBA (8 bytes) at 0x1000 too

@@ -6,6 +6,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { spawnSync } = require('child_process');
+const { NODE_FLAGS } = require('./helpers/cli');
 const { Geometry, geometryFromFlags, addTableMaps, pbaBytes } = require('../dist/capture/geometry.js');
 const { device } = require('../dist/tracefile/schema.js');
 
@@ -63,7 +64,7 @@ test('mmiotrace table maps become devices; a map overlapping a known table is no
 });
 
 function run(args) {
-  return spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+  return spawnSync(process.execPath, [...NODE_FLAGS, BIN, ...args], { encoding: 'utf8' });
 }
 const dump = (out) => run(['dump', out]).stdout.trim().split('\n').map((l) => JSON.parse(l));
 

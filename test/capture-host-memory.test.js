@@ -9,6 +9,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { spawn } = require('child_process');
+const { NODE_FLAGS } = require('./helpers/cli');
 const { hostLog } = require('./helpers/host-log');
 
 const ROOT = path.resolve(__dirname, '..');
@@ -24,7 +25,7 @@ test('two VMs, one geometry, 5.5 M accesses through a pipe: peak RSS under 150 M
     const perRep = 464;
     const reps = Math.ceil(ACCESSES / perRep);
     const out = path.join(dir, 'h.msixtrace');
-    const child = spawn(process.execPath, [PEAK, 'capture', '-', '-f', 'kvm-ftrace', '--lspci', path.join(REC, 'lspci-vv.txt'), '-o', out], { stdio: ['pipe', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [...NODE_FLAGS, PEAK, 'capture', '-', '-f', 'kvm-ftrace', '--lspci', path.join(REC, 'lspci-vv.txt'), '-o', out], { stdio: ['pipe', 'ignore', 'pipe'] });
     const err = [];
     child.stderr.on('data', (d) => err.push(d));
     child.stdin.on('error', () => {});

@@ -7,6 +7,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { spawnSync } = require('child_process');
+const { NODE_FLAGS } = require('./helpers/cli');
 const { TraceWriter } = require('../dist/tracefile/writer.js');
 const { device } = require('../dist/tracefile/schema.js');
 
@@ -18,7 +19,7 @@ const LSPCI = path.join(REC, 'lspci-vv.txt');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'msx-limits-'));
 process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
 
-const run = (args) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
+const run = (args) => spawnSync(process.execPath, [...NODE_FLAGS, BIN, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
 const out = path.join(tmp, 'o.msixtrace');
 
 function refused(r, re) {
@@ -57,7 +58,7 @@ const earlyFirst = () => {
 
 for (const fast of ['never', 'always']) {
   test(`stamps more than 2^53 ns after the first: malformed lines, skipped and counted (MSIXTRACE_FAST=${fast})`, () => {
-    const r = spawnSync(process.execPath, [BIN, 'capture', earlyFirst(), '--lspci', LSPCI, '-o', out], {
+    const r = spawnSync(process.execPath, [...NODE_FLAGS, BIN, 'capture', earlyFirst(), '--lspci', LSPCI, '-o', out], {
       encoding: 'utf8', env: { ...process.env, MSIXTRACE_FAST: fast },
     });
     assert.equal(r.status, 0, r.stderr);
@@ -85,7 +86,7 @@ test('a tgid past 2^31: the line is malformed (never wrapped into another guest)
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /kept\s+1 MSI-X accesses/);
   assert.match(r.stderr, /1 malformed: .*tgid\.log:2 guest id 5000000000 above 2147483647/);
-  const d = spawnSync(process.execPath, [BIN, 'dump', out, '--format', 'csv'], { encoding: 'utf8' });
+  const d = spawnSync(process.execPath, [...NODE_FLAGS, BIN, 'dump', out, '--format', 'csv'], { encoding: 'utf8' });
   assert.equal(d.status, 0, d.stderr);
   assert.doesNotMatch(d.stdout, /705032704/); // 5000000000 mod 2^32
   fs.rmSync(out, { force: true });

@@ -7,6 +7,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { spawnSync } = require('child_process');
+const { NODE_FLAGS } = require('./helpers/cli');
 const { EventSpill } = require('../dist/capture/spill.js');
 
 const PEAK = path.join(__dirname, 'helpers', 'peak-rss.js');
@@ -56,7 +57,7 @@ test('mmiotrace capture without --lspci: peak RSS does not grow with the events 
     for (const n of [200000, 1600000]) {
       const log = path.join(dir, `${n}.log`);
       mmiotraceLog(log, n);
-      const r = spawnSync(process.execPath, [PEAK, 'capture', log, '-o', path.join(dir, `${n}.msixtrace`)], { encoding: 'utf8' });
+      const r = spawnSync(process.execPath, [...NODE_FLAGS, PEAK, 'capture', log, '-o', path.join(dir, `${n}.msixtrace`)], { encoding: 'utf8' });
       assert.strictEqual(r.status, 0, r.stderr);
       assert.match(r.stderr, new RegExp(`kept\\s+${n.toLocaleString('en-US')} MSI-X accesses`));
       rss[n] = Number(/@@maxrss (\d+)/.exec(r.stderr)[1]);
@@ -64,7 +65,7 @@ test('mmiotrace capture without --lspci: peak RSS does not grow with the events 
     }
     // Held in memory, 1.4 M more events took ~46 MB more (33 bytes each); spilled, about nothing.
     assert.ok(rss[1600000] - rss[200000] < 25 * 1024, `peak RSS ${rss[200000] >> 10} MB for 200 k events, ${rss[1600000] >> 10} MB for 1.6 M`);
-    const d = spawnSync(process.execPath, [BIN, 'dump', path.join(dir, '1600000.msixtrace'), '--format', 'csv'], { encoding: 'utf8', maxBuffer: 1 << 30 });
+    const d = spawnSync(process.execPath, [...NODE_FLAGS, BIN, 'dump', path.join(dir, '1600000.msixtrace'), '--format', 'csv'], { encoding: 'utf8', maxBuffer: 1 << 30 });
     assert.strictEqual(d.status, 0, d.stderr);
     assert.strictEqual(d.stdout.trim().split('\n').length, 1600000 + 1);
   } finally {

@@ -7,6 +7,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { spawn } = require('child_process');
+const { NODE_FLAGS } = require('./helpers/cli');
 const { feed, REC } = require('./helpers/biglog');
 
 const PEAK = path.join(__dirname, 'helpers', 'peak-rss.js');
@@ -14,7 +15,7 @@ const LIMIT_KB = 150 * 1024;
 
 function capturePipe(bytes, out) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [PEAK, 'capture', '-', '--lspci', path.join(REC, 'lspci-vv.txt'), '-o', out], { stdio: ['pipe', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [...NODE_FLAGS, PEAK, 'capture', '-', '--lspci', path.join(REC, 'lspci-vv.txt'), '-o', out], { stdio: ['pipe', 'ignore', 'pipe'] });
     const err = [];
     child.stderr.on('data', (d) => err.push(d));
     child.stdin.on('error', () => {});
@@ -52,7 +53,7 @@ test('a named pipe (mkfifo) is read the same way: every line kept, flat memory',
     const mk = require('child_process').spawnSync('mkfifo', [fifo]);
     if (mk.status !== 0) return t.skip('mkfifo not available');
     const out = path.join(dir, 'f.msixtrace');
-    const child = spawn(process.execPath, [PEAK, 'capture', fifo, '--lspci', path.join(REC, 'lspci-vv.txt'), '-o', out], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [...NODE_FLAGS, PEAK, 'capture', fifo, '--lspci', path.join(REC, 'lspci-vv.txt'), '-o', out], { stdio: ['ignore', 'ignore', 'pipe'] });
     const err = [];
     child.stderr.on('data', (d) => err.push(d));
     const fed = feed(fs.createWriteStream(fifo), 300e6);

@@ -6,6 +6,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { spawn, spawnSync } = require('child_process');
+const { NODE_FLAGS } = require('./helpers/cli');
 const { TraceReader } = require('../dist/tracefile/reader.js');
 
 const BIN = path.resolve(__dirname, '..', 'bin', 'msixtrace.js');
@@ -25,7 +26,7 @@ async function until(what, cond, ms = 20000) {
 }
 
 function start(out, args = []) {
-  const child = spawn(process.execPath, [BIN, 'capture', '-', '--table', '0xfebc0000:5', '-o', out, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...NODE_FLAGS, BIN, 'capture', '-', '--table', '0xfebc0000:5', '-o', out, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => { stderr += d; });
   const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
@@ -58,7 +59,7 @@ test('SIGINT on a live pipe: exit 0, a valid trace with the lines so far, footer
   assert.equal(events, 7);
   assert.equal(r.footer.interrupted, true);
   assert.equal(r.footer.events, 7);
-  const d = spawnSync(process.execPath, [BIN, 'dump', out], { encoding: 'utf8' });
+  const d = spawnSync(process.execPath, [...NODE_FLAGS, BIN, 'dump', out], { encoding: 'utf8' });
   assert.equal(d.status, 0);
   assert.equal(d.stdout.trim().split('\n').length, 7);
 });
@@ -74,6 +75,6 @@ test('SIGINT with format auto-detection still waiting for lines: detects from wh
   const { code, signal } = await exited;
   if (signal === 'SIGINT') return; // the machine was too slow to install the handler in 1.5 s
   assert.equal(code, 0, stderr());
-  const d = spawnSync(process.execPath, [BIN, 'dump', out], { encoding: 'utf8' });
+  const d = spawnSync(process.execPath, [...NODE_FLAGS, BIN, 'dump', out], { encoding: 'utf8' });
   assert.equal(d.stdout.trim().split('\n').length, 2);
 });

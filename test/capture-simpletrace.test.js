@@ -7,6 +7,7 @@ const os = require('os');
 const path = require('path');
 const zlib = require('zlib');
 const { spawnSync } = require('child_process');
+const { NODE_FLAGS } = require('./helpers/cli');
 const { SimpletraceDecoder, isSimpletrace } = require('../dist/capture/formats/simpletrace.js');
 
 const BIN = path.resolve(__dirname, '..', 'bin', 'msixtrace.js');
@@ -143,12 +144,12 @@ test('other versions and corrupt records are errors with the byte offset', () =>
 
 function capture(file, args) {
   const out = path.join(tmp, path.basename(file) + '.msixtrace');
-  const r = spawnSync(process.execPath, [BIN, 'capture', file, '--table', '0xfebc0000:5', '--pba', '0xfebc2000', '-o', out, ...args], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [...NODE_FLAGS, BIN, 'capture', file, '--table', '0xfebc0000:5', '--pba', '0xfebc2000', '-o', out, ...args], { encoding: 'utf8' });
   return { r, out };
 }
 
 function dump(out) {
-  return spawnSync(process.execPath, [BIN, 'dump', out], { encoding: 'utf8' }).stdout.trim().split('\n').map((l) => JSON.parse(l));
+  return spawnSync(process.execPath, [...NODE_FLAGS, BIN, 'dump', out], { encoding: 'utf8' }).stdout.trim().split('\n').map((l) => JSON.parse(l));
 }
 
 test('capture: detected by its magic, ts from the first kept record, guest = QEMU pid, lost events summed', () => {
@@ -164,7 +165,7 @@ test('capture: detected by its magic, ts from the first kept record, guest = QEM
   ]);
   assert.match(r.stderr, /10 records/);
   assert.match(r.stderr, /lost +5 events/);
-  const h = JSON.parse(spawnSync(process.execPath, [BIN, 'dump', out, '--header'], { encoding: 'utf8' }).stdout);
+  const h = JSON.parse(spawnSync(process.execPath, [...NODE_FLAGS, BIN, 'dump', out, '--header'], { encoding: 'utf8' }).stdout);
   assert.equal(h.source, 'qemu-simpletrace');
   assert.equal(h.trace_start_unix_ns, null, 'the simpletrace clock is monotonic, not wall clock');
 });

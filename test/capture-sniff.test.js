@@ -7,6 +7,7 @@ const os = require('os');
 const path = require('path');
 const crypto = require('crypto');
 const { spawnSync } = require('child_process');
+const { NODE_FLAGS } = require('./helpers/cli');
 const { Sniffer, SNIFF_MAX_SKIPPED } = require('../dist/capture/sniff.js');
 
 const ROOT = path.resolve(__dirname, '..');
@@ -17,7 +18,7 @@ const LSPCI = path.join(REC, 'lspci-vv.txt');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'msx-sniff-'));
 process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
 
-const run = (args) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
+const run = (args) => spawnSync(process.execPath, [...NODE_FLAGS, BIN, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
 const write = (name, data) => {
   const f = path.join(tmp, name);
   fs.writeFileSync(f, data);

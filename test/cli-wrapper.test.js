@@ -8,6 +8,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { spawnSync } = require('child_process');
+const { NODE_FLAGS } = require('./helpers/cli');
 
 const ROOT = path.resolve(__dirname, '..');
 const WRAPPER = path.join(ROOT, 'bin', 'msixtrace');
@@ -28,7 +29,7 @@ function viaLink(args, opts = {}) {
 test('through a symlink: same output and exit status as node bin/msixtrace.js', () => {
   const args = ['replay', TRACE, '-m', 'xen-4.7', '--format', 'json'];
   const wrapped = viaLink(args);
-  const direct = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'msixtrace.js'), ...args], { encoding: 'utf8' });
+  const direct = spawnSync(process.execPath, [...NODE_FLAGS, path.join(ROOT, 'bin', 'msixtrace.js'), ...args], { encoding: 'utf8' });
   assert.equal(wrapped.status, 0, wrapped.stderr);
   assert.equal(wrapped.stdout, direct.stdout);
   const bad = viaLink(['replay', path.join(ROOT, 'no such file.msixtrace')]);

@@ -6,7 +6,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { spawnSync } = require('child_process');
-const { runCliSync } = require('./helpers/cli');
+const { runCliSync, NODE_FLAGS } = require('./helpers/cli');
 
 const ROOT = path.resolve(__dirname, '..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'msx-completion-'));
@@ -84,8 +84,8 @@ test('in zsh, TAB completes model names after -m and option values', (t) => {
 });
 
 test('in bash, the script completes model names after -m', (t) => {
-  const script = `source <(node ${JSON.stringify(path.join(ROOT, 'bin', 'msixtrace.js'))} completion bash)
-msixtrace() { node ${JSON.stringify(path.join(ROOT, 'bin', 'msixtrace.js'))} "$@"; }
+  const script = `source <(node ${NODE_FLAGS.join(' ')} ${JSON.stringify(path.join(ROOT, 'bin', 'msixtrace.js'))} completion bash)
+msixtrace() { node ${NODE_FLAGS.join(' ')} ${JSON.stringify(path.join(ROOT, 'bin', 'msixtrace.js'))} "$@"; }
 COMP_WORDS=(msixtrace replay t.msixtrace -m xen-4.1); COMP_CWORD=4
 _msixtrace_complete; printf '%s\\n' "\${COMPREPLY[@]}"`;
   const r = spawnSync('bash', ['-c', script], { encoding: 'utf8' });

@@ -6,6 +6,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
+const { NODE_FLAGS } = require('./helpers/cli');
 
 const ROOT = path.join(__dirname, '..');
 // A path out of the repository, or one of the reference notes by name.
@@ -52,8 +53,8 @@ test('the docs the product points at exist', () => {
 test('--help of every verb points at nothing outside the repository', () => {
   const bin = path.join(ROOT, 'bin', 'msixtrace.js');
   const verbs = ['capture', 'replay', 'check', 'dump', 'synth', 'report', 'models'];
-  const texts = [execFileSync(process.execPath, [bin, '--help'], { encoding: 'utf8' })];
-  for (const v of verbs) texts.push(execFileSync(process.execPath, [bin, v, '--help'], { encoding: 'utf8' }));
+  const texts = [execFileSync(process.execPath, [...NODE_FLAGS, bin, '--help'], { encoding: 'utf8' })];
+  for (const v of verbs) texts.push(execFileSync(process.execPath, [...NODE_FLAGS, bin, v, '--help'], { encoding: 'utf8' }));
   for (const t of texts) assert.doesNotMatch(t, OUTSIDE);
   // The verbs whose rules live in docs/ say where.
   assert.match(texts[1 + verbs.indexOf('capture')], /docs\/log-formats\.md/);

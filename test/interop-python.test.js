@@ -11,6 +11,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { spawnSync } = require('child_process');
+const { NODE_FLAGS } = require('./helpers/cli');
 
 const ROOT = path.resolve(__dirname, '..');
 const BIN = path.join(ROOT, 'bin', 'msixtrace.js');
@@ -47,7 +48,7 @@ function guard(t) {
 }
 
 function msixtrace(args, opts = {}) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', maxBuffer: 256 << 20, ...opts });
+  const r = spawnSync(process.execPath, [...NODE_FLAGS, BIN, ...args], { cwd: ROOT, encoding: 'utf8', maxBuffer: 256 << 20, ...opts });
   assert.equal(r.status, 0, `msixtrace ${args.join(' ')}\nexit ${r.status}\n${r.stderr}`);
   return r.stdout;
 }

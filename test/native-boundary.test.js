@@ -7,6 +7,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { spawnSync, execFileSync } = require('node:child_process');
+const { NODE_FLAGS } = require('./helpers/cli');
 
 const ROOT = path.join(__dirname, '..');
 const SRC = path.join(ROOT, 'src');
@@ -83,7 +84,7 @@ test('replay with a library of another ABI version: one line naming it, exit 2',
     const includes = execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'native-files.js'), 'cflags'], { cwd: ROOT, encoding: 'utf8' }).trim().split(/\s+/);
     execFileSync(cc, ['-std=c11', '-O0', '-shared', '-fPIC', '-pthread', '-fvisibility=hidden', '-DMSX_ABI_VERSION=2', ...includes, ...sources, '-o', so], { cwd: ROOT });
     const trace = path.join(ROOT, 'traces', 'qemu-7.2-linux-6.1-virtio-net-affinity', 'trace.msixtrace');
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'msixtrace.js'), 'replay', trace, '-m', 'xen-4.7'],
+    const r = spawnSync(process.execPath, [...NODE_FLAGS, path.join(ROOT, 'bin', 'msixtrace.js'), 'replay', trace, '-m', 'xen-4.7'],
       { encoding: 'utf8', env: { ...process.env, MSIXTRACE_NATIVE_LIB: so } });
     assert.equal(r.status, 2, r.stderr);
     assert.equal(r.stdout, '');

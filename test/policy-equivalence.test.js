@@ -10,6 +10,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { spawnSync } = require('child_process');
+const { NODE_FLAGS } = require('./helpers/cli');
 
 const ROOT = path.resolve(__dirname, '..');
 const LIB = process.env.MSIXTRACE_NATIVE_LIB ?? path.join(ROOT, 'build', 'Release', 'libmsixmodels.so');
@@ -47,7 +48,7 @@ test('every recording in traces/: policy files equal the native models (all coun
 });
 
 test('every synth scenario: policy files equal the native models (all counters)', { skip }, () => {
-  const list = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'msixtrace.js'), 'synth', '--list-scenarios'], { encoding: 'utf8' });
+  const list = spawnSync(process.execPath, [...NODE_FLAGS, path.join(ROOT, 'bin', 'msixtrace.js'), 'synth', '--list-scenarios'], { encoding: 'utf8' });
   assert.equal(list.status, 0, list.stderr);
   const scenarios = list.stdout.split('\n').filter((l) => /^[a-z0-9][a-z0-9.-]*$/.test(l));
   assert.ok(scenarios.length >= 5, scenarios.join(','));
@@ -55,7 +56,7 @@ test('every synth scenario: policy files equal the native models (all counters)'
   try {
     for (const s of scenarios) {
       const file = path.join(tmp, `${s}.msixtrace`);
-      const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'msixtrace.js'), 'synth', '--scenario', s, '-o', file], { encoding: 'utf8' });
+      const r = spawnSync(process.execPath, [...NODE_FLAGS, path.join(ROOT, 'bin', 'msixtrace.js'), 'synth', '--scenario', s, '-o', file], { encoding: 'utf8' });
       assert.equal(r.status, 0, r.stderr);
       for (const start of ['cold', 'warm']) assert.ok(compare(file, start) > 0, s);
       compare(file, 'cold', 'entry');

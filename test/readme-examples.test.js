@@ -13,6 +13,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { spawnSync } = require('child_process');
+const { NODE_FLAGS } = require('./helpers/cli');
 
 const ROOT = path.resolve(__dirname, '..');
 const BIN = path.join(ROOT, 'bin', 'msixtrace.js');
@@ -107,7 +108,7 @@ test('README.md model table = msixtrace models --format markdown', (t) => {
     return;
   }
   assert.ok(end > begin, 'models:end comes before models:begin');
-  const r = spawnSync(process.execPath, [BIN, 'models', '--format', 'markdown'], { cwd: ROOT, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [...NODE_FLAGS, BIN, 'models', '--format', 'markdown'], { cwd: ROOT, encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   const norm = (s) => s.split('\n').map((l) => l.trimEnd()).join('\n').trim();
   assert.equal(norm(readme.slice(begin + '<!-- models:begin -->'.length, end)), norm(r.stdout),

@@ -10,6 +10,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { spawn, spawnSync } = require('child_process');
+const { NODE_FLAGS } = require('./helpers/cli');
 
 const ROOT = path.resolve(__dirname, '..');
 const BIN = path.join(ROOT, 'bin', 'msixtrace.js');
@@ -83,7 +84,7 @@ function boot(name, rounds, qmp = 'qmp') {
 /** Starts `record`; resolves once its instance is recording. */
 async function startRecord(args) {
   const out = path.join(tmp, `rec-${Math.random().toString(36).slice(2)}.msixtrace`);
-  const proc = spawn(process.execPath, [BIN, 'record', '-o', out, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [...NODE_FLAGS, BIN, 'record', '-o', out, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const r = { proc, out, stderr: '', stdout: '', instance: path.join(INSTANCES, `msixtrace-${proc.pid}`) };
   proc.stderr.on('data', (d) => { r.stderr += d; });
   proc.stdout.on('data', (d) => { r.stdout += d; });
@@ -245,7 +246,7 @@ test('record under KVM: one VM, two VMs at once, and no tracefs instance left be
 
   await t.test('-a: every running VM, its QMP socket found on its command line', async () => {
     // A VM without a QMP socket: one line naming it and how to record it instead.
-    const bad = spawnSync(process.execPath, [BIN, 'record', '-a', '-o', path.join(tmp, 'bad.msixtrace')], { encoding: 'utf8' });
+    const bad = spawnSync(process.execPath, [...NODE_FLAGS, BIN, 'record', '-a', '-o', path.join(tmp, 'bad.msixtrace')], { encoding: 'utf8' });
     assert.equal(bad.status, 2, bad.stderr);
     assert.equal(bad.stderr, `msixtrace: record: -a: qemu-system-x86_64 ${blind.proc.pid} has no QMP socket on its command line: `
       + `record it with --pid ${blind.proc.pid} --mtree FILE (its 'info mtree -f' output) next to -a\n`);
@@ -254,7 +255,7 @@ test('record under KVM: one VM, two VMs at once, and no tracefs instance left be
     // A QMP socket another client holds (as libvirt holds its VMs'): QEMU does not answer a second one.
     const holder = require('net').createConnection(found[0].sock);
     await new Promise((res) => holder.once('data', res));
-    const busy = spawnSync(process.execPath, [BIN, 'record', '-a', '-o', path.join(tmp, 'busy.msixtrace')], { encoding: 'utf8' });
+    const busy = spawnSync(process.execPath, [...NODE_FLAGS, BIN, 'record', '-a', '-o', path.join(tmp, 'busy.msixtrace')], { encoding: 'utf8' });
     holder.destroy();
     assert.equal(busy.status, 2, busy.stderr);
     assert.equal(busy.stderr, `msixtrace: record: -a: qemu-system-x86_64 ${found[0].proc.pid}: its QMP socket ${found[0].sock} is held by another client (libvirt?): `

@@ -10,7 +10,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { spawnSync } = require('child_process');
-const { BIN } = require('./helpers/cli');
+const { BIN, NODE_FLAGS } = require('./helpers/cli');
 const { MAX_GROUPS, MAX_BUCKETS } = require('../dist/replay/engine.js');
 const { TraceWriter } = require('../dist/tracefile/writer.js');
 const { device } = require('../dist/tracefile/schema.js');
@@ -23,7 +23,7 @@ const haveProc = fs.existsSync('/proc/self/status');
 /** The CLI with stdout to /dev/null (or captured), and its peak RSS in MB. */
 function run(args, { capture = false } = {}) {
   const peakFile = path.join(tmp, `peak-${process.hrtime.bigint()}`);
-  const r = spawnSync(process.execPath, ['-r', PEAK, BIN, ...args], {
+  const r = spawnSync(process.execPath, [...NODE_FLAGS, '-r', PEAK, BIN, ...args], {
     stdio: ['ignore', capture ? 'pipe' : 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 256 << 20,
     env: { ...process.env, MSX_PEAK_FILE: peakFile },
   });
@@ -35,7 +35,7 @@ let synth = null;
 function synthTrace() {
   if (synth) return synth;
   synth = path.join(tmp, 'xen-2010.msixtrace');
-  const r = spawnSync(process.execPath, [BIN, 'synth', '--scenario', 'xen-2010', '-o', synth], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [...NODE_FLAGS, BIN, 'synth', '--scenario', 'xen-2010', '-o', synth], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   return synth;
 }
@@ -139,7 +139,7 @@ test('report - reads standard input once, with nothing spooled to disk', { skip:
   const scratch = fs.mkdtempSync(path.join(tmp, 'tmpdir-'));
   const html = path.join(tmp, 'stdin.html');
   const peakFile = path.join(tmp, 'peak-stdin');
-  const r = spawnSync(process.execPath, ['-r', PEAK, BIN, 'report', '-', '-m', 'all', '--html', html], {
+  const r = spawnSync(process.execPath, [...NODE_FLAGS, '-r', PEAK, BIN, 'report', '-', '-m', 'all', '--html', html], {
     input: fs.readFileSync(file), encoding: 'utf8', env: { ...process.env, TMPDIR: scratch, MSX_PEAK_FILE: peakFile },
   });
   assert.equal(r.status, 0, r.stderr);

@@ -8,7 +8,7 @@ const assert = require('node:assert/strict');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { runCliSync } = require('./helpers/cli');
+const { runCliSync, NODE_FLAGS } = require('./helpers/cli');
 const { eachDecision } = require('./helpers/decisions');
 const { FIELD_NAMES, fieldOf } = require('../dist/events.js');
 const { native } = require('../dist/native/binding.js');
@@ -90,7 +90,7 @@ test('--explain into a pipe nobody reads waits without spinning, then finishes; 
     const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
     return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, in clock ticks of 1/100 s
   };
-  const child = spawn(process.execPath, [BIN, 'replay', file, '-m', 'all', '--explain'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...NODE_FLAGS, BIN, 'replay', file, '-m', 'all', '--explain'], { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.pause(); // the pipe fills (64 KiB) and stays full
   await new Promise((r) => setTimeout(r, 1500));
   const before = cpuSecs(child.pid);

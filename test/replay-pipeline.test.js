@@ -2,8 +2,8 @@
 // packet, on worker threads) against the column path (decode to columns, msx_feed per model): on
 // random traces with several devices (PBA on the table's page, on its own page, none), every size,
 // direction and odd offset, values that repeat and values that do not, the counters of every model,
-// cold and warm, must be equal. The column path is forced by MSIXTRACE_JS_DECODE=1, which leaves
-// the reader without a native decoder and so without the pipeline.
+// cold and warm, must be equal. The column path is the reference: the file decoded by the JS
+// reference decoder (test/oracles/batch-decode.js), each batch fed to each model with msx_feed.
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('fs');
@@ -29,8 +29,32 @@ for (const start of ['cold', 'warm']) {
 process.stdout.write(JSON.stringify(out));
 `;
 
-function replay(file, env) {
-  const r = spawnSync(process.execPath, ['-e', CHILD, file], { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 64 << 20 });
+// Child: the same counters by the column path.
+const COLUMNS = `
+const { TraceReader } = require(${JSON.stringify(path.join(ROOT, 'dist', 'tracefile', 'reader.js'))});
+const { ModelRun, modelNames } = require(${JSON.stringify(path.join(ROOT, 'dist', 'replay', 'model.js'))});
+const { eventsFrom, fieldsFrom, xenSideFrom } = require(${JSON.stringify(path.join(ROOT, 'dist', 'replay', 'counts.js'))});
+const { JsDecoder } = require(${JSON.stringify(path.join(__dirname, 'oracles', 'batch-decode.js'))});
+const out = {};
+for (const start of ['cold', 'warm']) {
+  for (const options of [0, 1]) {
+    const reader = new TraceReader(process.argv[1]);
+    reader.useDecoder(new JsDecoder());
+    const geometry = reader.header.devices.map((d) => ({ tableGpa: d.tableGpa, pbaGpa: d.pbaGpa, entries: d.tableEntries }));
+    const runs = modelNames().map((m) => new ModelRun(m, start, geometry, options));
+    for (const b of reader.batches()) for (const run of runs) run.feed(b);
+    out[start + options] = runs.map((run) => {
+      const c = run.counters();
+      run.close();
+      return { model: run.model, events: eventsFrom(c), fields: fieldsFrom(c), xen: xenSideFrom(c) };
+    });
+  }
+}
+process.stdout.write(JSON.stringify(out));
+`;
+
+function replay(file, child) {
+  const r = spawnSync(process.execPath, ['-e', child, file], { encoding: 'utf8', maxBuffer: 64 << 20 });
   assert.equal(r.status, 0, r.stderr);
   return JSON.parse(r.stdout);
 }
@@ -70,8 +94,8 @@ for (const seed of [1, 2, 3]) {
   test(`pipeline counters equal the column path's, every model, cold and warm (seed ${seed})`, { timeout: 120_000 }, () => {
     const file = path.join(tmp, `random-${seed}.msixtrace`);
     writeRandomTrace(file, seed, 200_000);
-    const pipe = replay(file, {});
-    const cols = replay(file, { MSIXTRACE_JS_DECODE: '1' });
+    const pipe = replay(file, CHILD);
+    const cols = replay(file, COLUMNS);
     assert.deepEqual(pipe, cols);
   });
 }

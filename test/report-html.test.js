@@ -7,6 +7,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { spawnSync } = require('child_process');
+const { NODE_FLAGS } = require('./helpers/cli');
 const { pathToFileURL } = require('url');
 const { TraceWriter } = require('../dist/tracefile/writer.js');
 const { device } = require('../dist/tracefile/schema.js');
@@ -20,7 +21,7 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'msx-report-'));
 process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
 
 function run(args, opts = {}) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: ROOT, ...opts });
+  const r = spawnSync(process.execPath, [...NODE_FLAGS, BIN, ...args], { encoding: 'utf8', cwd: ROOT, ...opts });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 

@@ -6,6 +6,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { spawnSync } = require('child_process');
+const { NODE_FLAGS } = require('./helpers/cli');
 const { TraceReader } = require('../dist/tracefile/reader.js');
 const { runWorkload } = require('../dist/synth/index.js');
 const { scenario, SCENARIOS } = require('../dist/synth/scenarios.js');
@@ -16,7 +17,7 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'msx-synth-'));
 process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
 
 function cli(...args) {
-  return spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+  return spawnSync(process.execPath, [...NODE_FLAGS, BIN, ...args], { encoding: 'utf8' });
 }
 
 function synth(name, ...args) {

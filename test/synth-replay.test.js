@@ -7,6 +7,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { spawnSync } = require('child_process');
+const { NODE_FLAGS } = require('./helpers/cli');
 
 const ROOT = path.resolve(__dirname, '..');
 const LIB = process.env.MSIXTRACE_NATIVE_LIB ?? path.join(ROOT, 'build', 'Release', 'libmsixmodels.so');
@@ -27,7 +28,7 @@ const haveModels = (() => {
 test('xen-2010: xen-3.4 forwards every R0, xen-4.1 absorbs every R0 after registration', { skip: !haveModels && 'native models not built' }, () => {
   const { replayTrace } = require('../dist/replay/engine.js');
   const file = path.join(tmp, 'xen-2010.msixtrace');
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'msixtrace.js'), 'synth', '--scenario', 'xen-2010', '--duration', '1s', '-o', file], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [...NODE_FLAGS, path.join(ROOT, 'bin', 'msixtrace.js'), 'synth', '--scenario', 'xen-2010', '--duration', '1s', '-o', file], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
 
   const r0 = { 'xen-3.4': { fwd: 0, abs: 0 }, 'xen-4.1': { fwd: 0, abs: 0, early: 0 } };

@@ -1,17 +1,15 @@
-// The native batch encoder (native/encode.c via src/native/encode.ts) writes exactly the bytes of
-// the JavaScript reference encoder (src/tracefile/batch-codec.ts BatchEncoder) on random batches
+// The native batch encoder (native/tracefile/encode.c via src/native/encode.ts) writes exactly the
+// bytes of the JavaScript reference encoder (test/oracles/batch-encode.js) on random batches
 // covering every column form: timestamp units and coarse multiples, big and negative steps, the
 // dictionary above 128 tuples (sorted by frequency, ties by first appearance), constant and varying
-// columns, 64-bit values, full 65536-event batches. Skipped when the native library is missing.
+// columns, 64-bit values, full 65536-event batches.
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const { EventBatch } = require('../dist/events.js');
-const { BatchEncoder, decodeBatch } = require('../dist/tracefile/batch-codec.js');
+const { BatchEncoder } = require('./oracles/batch-encode.js');
+const { decodeBatch } = require('./oracles/batch-decode.js');
 const { WireWriter } = require('../dist/tracefile/wire.js');
-const { encodeLib, NativeBatchEncoder, AutoBatchEncoder, NATIVE_MIN_EVENTS } = require('../dist/native/encode.js');
-
-const lib = encodeLib();
-const skip = lib ? false : 'native library not built (npx node-gyp rebuild)';
+const { NativeBatchEncoder, refusal } = require('../dist/native/encode.js');
 
 // Deterministic PRNG (mulberry32) so a failure can be replayed from its seed.
 function prng(seed) {
@@ -88,8 +86,8 @@ function nativeBytes(enc, b, ndev) {
   return ok ? Buffer.from(w.buf.subarray(start, w.pos)) : null;
 }
 
-test('native and JavaScript encoders give the same bytes on random batches', { skip }, () => {
-  const enc = new NativeBatchEncoder(lib);
+test('native and JavaScript encoders give the same bytes on random batches', () => {
+  const enc = new NativeBatchEncoder();
   try {
     for (let seed = 1; seed <= 400; seed++) {
       const { b, ndev, what } = randomBatch(seed);
@@ -114,8 +112,8 @@ test('native and JavaScript encoders give the same bytes on random batches', { s
   }
 });
 
-test('dictionary above 128 tuples: frequency order with ties by first appearance', { skip }, () => {
-  const enc = new NativeBatchEncoder(lib);
+test('dictionary above 128 tuples: frequency order with ties by first appearance', () => {
+  const enc = new NativeBatchEncoder();
   for (const distinct of [129, 256, 40000, 65536]) {
     const b = new EventBatch(65536);
     for (let i = 0; i < 65536; i++) {
@@ -129,33 +127,26 @@ test('dictionary above 128 tuples: frequency order with ties by first appearance
   enc.close();
 });
 
-test('the native encoder declines what the JavaScript encoder rejects', { skip }, () => {
-  const enc = new NativeBatchEncoder(lib);
+test('the native encoder declines what the JavaScript encoder rejects, and refusal() names the event', () => {
+  const enc = new NativeBatchEncoder();
   const cases = [
-    ['fractional ts', (b) => { b.ts[1] = 1.5; }],
-    ['ts beyond 2^53', (b) => { b.ts[2] = 2 ** 53 + 2; }],
-    ['NaN ts', (b) => { b.ts[0] = NaN; }],
-    ['size 3', (b) => { b.size[1] = 3; }],
+    ['fractional ts', (b) => { b.ts[1] = 1.5; }, 'event 1 has ts_ns 1.5'],
+    ['ts beyond 2^53', (b) => { b.ts[2] = 2 ** 53 + 2; }, `event 2 has ts_ns ${2 ** 53 + 2}`],
+    ['NaN ts', (b) => { b.ts[0] = NaN; }, 'event 0 has ts_ns NaN'],
+    ['size 3', (b) => { b.size[1] = 3; }, 'event 1 has size 3'],
   ];
-  for (const [what, spoil] of cases) {
+  for (const [what, spoil, why] of cases) {
     const b = new EventBatch(8);
     for (let i = 0; i < 4; i++) b.push(i * 1000, 1, 0, 0, 0, 0, 4, 0, i, 0);
     spoil(b);
     assert.equal(nativeBytes(enc, b, 1), null, what);
     assert.throws(() => jsBytes(b), /internal/, what);
+    assert.equal(refusal(b, 1), why);
   }
   const b = new EventBatch(8);
   b.push(0, 1, 0, 2, 0, 0, 4, 0, 0, 0);
   assert.equal(nativeBytes(enc, b, 2), null, 'device beyond the header');
+  assert.equal(refusal(b, 2), 'event 0 names device 2, the header has 2');
   assert.ok(nativeBytes(enc, b, 3));
   enc.close();
-});
-
-test('the default hook leaves small batches to JavaScript until the library is loaded', { skip }, () => {
-  const auto = new AutoBatchEncoder(NATIVE_MIN_EVENTS);
-  const small = new EventBatch(8);
-  small.push(0, 1, 0, 0, 0, 0, 4, 0, 0, 0);
-  // encodeLib() was loaded by the tests above, so the hook takes small batches now too.
-  assert.ok(nativeBytes(auto, small, 1).equals(jsBytes(small)));
-  auto.close();
 });

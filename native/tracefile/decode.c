@@ -1,5 +1,5 @@
 /* Native EventBatch decoder: the reader's hot path (src/native/decode.ts). The encoding is
- * documented in proto/msixtrace.proto; src/tracefile/batch-codec.ts holds the reference decoder
+ * documented in proto/msixtrace.proto; test/oracles/batch-decode.js holds the reference decoder
  * and the tests cross-check the two on random batches. */
 #include <string.h>
 #include "crc32.h"

@@ -1,5 +1,5 @@
 /* Native EventBatch decoder (proto/msixtrace.proto documents the encoding).
- * src/tracefile/batch-codec.ts holds the reference decoder; the tests cross-check the two. */
+ * test/oracles/batch-decode.js holds the reference decoder; the tests cross-check the two. */
 #ifndef MSX_DECODE_H
 #define MSX_DECODE_H
 

@@ -1,4 +1,4 @@
-/* Native EventBatch encoder (see encode.h). Every step mirrors src/tracefile/batch-codec.ts
+/* Native EventBatch encoder (see encode.h). Every step mirrors test/oracles/batch-encode.js
  * BatchEncoder.encode; the comments name the JS step each block reproduces. */
 #define _POSIX_C_SOURCE 200809L
 #include "crc32.h"

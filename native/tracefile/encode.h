@@ -1,4 +1,4 @@
-/* msixtrace native EventBatch encoder: the bytes of src/tracefile/batch-codec.ts BatchEncoder.encode
+/* msixtrace native EventBatch encoder: the bytes of test/oracles/batch-encode.js BatchEncoder.encode
  * (the reference; proto/msixtrace.proto documents the encoding), byte for byte, including the
  * trailing crc32 field. test/tracefile-encode.test.js encodes random batches both ways and
  * compares the bytes.

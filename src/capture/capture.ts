@@ -17,7 +17,7 @@ import { GuestIds } from './guest-ids';
 import { InputStream } from './input';
 import { BINARY_FORMAT, binaryKind, CaptureInput, openBinary } from './binary-inputs';
 import { LineScanner } from './lines';
-import { FAST_MIN_BYTES, fastMode, QemuFastScan, ScanContext } from './fastpath';
+import { fastScanning, QemuFastScan, ScanContext } from './fastpath';
 import { EventSink } from './sink';
 import { QUIET_MALFORMED, QUIET_NO_EVENTS, QUIET_OUTSIDE, scanLib } from '../native/scan';
 import { looksLikeText, Sniffer } from './sniff';
@@ -307,11 +307,10 @@ class Capture {
 
   /**
    * The native fast path for a qemu-log source (fastpath.ts), as a LineScanner.fast: it runs once
-   * the log has shown region names, a wall clock and a first kept access, and the input is large.
+   * the log has shown region names, a wall clock and a first kept access.
    */
   private fastScanner(s: Source, parser: LineParser): ((buf: Buffer, from: number, to: number, sc: LineScanner) => number) | undefined {
-    const mode = fastMode();
-    if (s.format !== 'qemu-log' || mode === 'never' || this.dynamicGeometry) return undefined;
+    if (s.format !== 'qemu-log' || !fastScanning() || this.dynamicGeometry) return undefined;
     const qemu = parser as LineParser & { wallEpochSec?: number };
     let scan: QemuFastScan | null | undefined;
     const ctx: ScanContext = { epochSec: 0, shift: 0, guest: 0, lastTs: 0, writer: null!, quiet: 0, malformed: 0, outside: 0 };
@@ -325,12 +324,10 @@ class Capture {
       const live = s.shift !== null && writer !== null && epochSec >= 0;
       // Once events flow without a wall clock (untimed lines), every line is the JS path's.
       if (!live && writer !== null) return from;
-      if (mode === 'auto' && s.input.delivered < FAST_MIN_BYTES && (s.input.totalBytes ?? 0) < FAST_MIN_BYTES) return from;
       if (scan === undefined) {
-        const lib = scanLib();
         // The scanner's device numbers are the geometry's: only when they are the header's too.
         const g = this.guests.identityFor(this.opts.guest ?? 0);
-        scan = lib && g ? new QemuFastScan(lib, g.rangeTable()) : null;
+        scan = g ? new QemuFastScan(scanLib(), g.rangeTable()) : null;
       }
       if (scan === null) return from;
       ctx.epochSec = live ? epochSec : 0;

@@ -1,17 +1,16 @@
 // The capture fast path: native code scans whole buffers of a QEMU log (and the TraceWriter's
 // native encoder, src/native/encode.ts, encodes whole batches), so no JavaScript runs per line or
 // per event on a large log. It only ever takes the cases it
-// decides exactly as the JavaScript reference does (formats/qemu-log.ts + capture.ts access(),
-// tracefile/batch-codec.ts); any other line (malformed, unnamed, outside the geometry, NUL, first
+// decides exactly as the JavaScript reference does (formats/qemu-log.ts + capture.ts access());
+// any other line (malformed, unnamed, outside the geometry, NUL, first
 // kept access, ...) is handed back to the reference path, so the trace and the summary are the same
 // byte for byte (test/capture-fastpath.test.js). Except in floods: once the summary holds its first
 // few places of malformed lines (or of accesses outside the geometry) and --strict is off, only
 // their count matters, and the scan counts such lines itself (ctx.quiet) instead of handing back
 // each one, which cost an ffi round trip (and garbage) per line.
 //
-// MSIXTRACE_FAST=never runs the reference path only; =always engages the fast path from the first
-// byte; the default (auto) engages it once an input has handed out FAST_MIN_BYTES, so that small
-// captures do not pay the ~45 ms of loading ffi. =never also keeps the batch encoder in JavaScript.
+// The fast path runs from an input's first byte. MSIXTRACE_FAST=never runs the JavaScript path
+// alone: the reference the tests compare the fast path with, and the bench's baseline.
 import {
   IO_EPOCH, IO_GUEST, IO_KEPT, IO_LAST_TS, IO_LIMIT, IO_LINES, IO_MALFORMED, IO_N, IO_OUTSIDE, IO_POS, IO_QUIET, IO_SHIFT,
   IO_SLOTS, SCAN_FULL, ScanLib,
@@ -19,13 +18,9 @@ import {
 import { TraceWriter } from '../tracefile/writer';
 import { RANGE_FIELDS } from './geometry';
 
-export const FAST_MIN_BYTES = 2 << 20;
-
-export type FastMode = 'never' | 'auto' | 'always';
-
-export function fastMode(): FastMode {
-  const v = process.env.MSIXTRACE_FAST;
-  return v === 'never' || v === 'always' ? v : 'auto';
+/** False under MSIXTRACE_FAST=never. */
+export function fastScanning(): boolean {
+  return process.env.MSIXTRACE_FAST !== 'never';
 }
 
 /** What the scan needs from the capture driver each time it runs. */

@@ -12,7 +12,7 @@ import { PipeChunks } from './pipe';
 const FILE_CHUNK = 1 << 20;
 // Chunk of the reused, aligned read buffers (a consumer that scans whole buffers natively): fewer,
 // larger chunks cut the per-chunk cost (a read request, a promise, an ffi call: ~0.1 ms each).
-const ALIGNED_CHUNK = Number(process.env.MSIXTRACE_READ_CHUNK) || 4 << 20;
+const ALIGNED_CHUNK = 4 << 20;
 const GUNZIP_CHUNK = 1 << 18;
 
 export class InputStream {

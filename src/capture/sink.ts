@@ -4,7 +4,6 @@
 // end, so events wait until then, in bounded memory (EventSpill: on disk past a few batches).
 import { Footer } from '../tracefile/schema';
 import { TraceWriter, WriterInit } from '../tracefile/writer';
-import { fastMode } from './fastpath';
 import { EventSpill } from './spill';
 
 export class EventSink {
@@ -30,8 +29,7 @@ export class EventSink {
   }
 
   private open(): TraceWriter {
-    // MSIXTRACE_FAST=never: the JavaScript reference all the way, batch encoder included.
-    return new TraceWriter(this.output, this.init(), fastMode() === 'never' ? { encoder: null } : {});
+    return new TraceWriter(this.output, this.init());
   }
 
   /** The open writer when events go straight to it (its batch may be filled directly), else null. */

@@ -1,13 +1,11 @@
 // Binding to the native EventBatch decoder (native/tracefile/decode.c) and the replay pipeline
-// (native/replay/pipeline.h), in the same libmsixmodels.so as the models. The reader uses the
-// decoder when the library is there and falls back to the JS reference decoder
-// (src/tracefile/batch-codec.ts) when it is not, so capture, dump and the tests of the file format
-// never require the native build; replay needs the library anyway.
+// (native/replay/pipeline.h), in the same libmsixmodels.so as the models. The reader decodes with
+// nothing else; the JavaScript reference decoder the tests compare it with is test/oracles/batch-decode.js.
 import * as os from 'os';
 import { EventBatch } from '../events';
-import { isNull, NativeLib, nativeIfPresent, pointerBytes, pointerTable } from './library';
+import { isNull, native, NativeLib, pointerBytes, pointerTable } from './library';
 
-type DecodeLib = Pick<NativeLib, 'msx_decode_scratch_size' | 'msx_decode_batch' | 'msx_crc32'>;
+type DecodeLib = Pick<NativeLib, 'msx_decode_scratch_size' | 'msx_decode_batch'>;
 type PipeLib = Pick<NativeLib, 'msx_pipe_create' | 'msx_pipe_submit' | 'msx_pipe_finish' | 'msx_pipe_destroy' |
   'msx_pipe_configure' | 'msx_pipe_fit_interval' | 'msx_pipe_explain_setup' | 'msx_pipe_explain_write' | 'msx_pipe_result'>;
 
@@ -35,25 +33,6 @@ const MESSAGES: Record<number, string> = {
   [-21]: 'out of memory merging --interval buckets',
 };
 
-let lib: DecodeLib | null | undefined;
-let pipeLib: PipeLib | null | undefined;
-
-function load(): DecodeLib | null {
-  if (lib !== undefined) return lib;
-  lib = null;
-  if (process.env.MSIXTRACE_JS_DECODE === '1') return lib;
-  // Without the library file the JS decoder takes over.
-  lib = nativeIfPresent();
-  return lib;
-}
-
-/** The pipeline decodes natively whatever the reader does (MSIXTRACE_JS_DECODE=1 only moves the
- * reader's own decoding to JS). */
-function loadPipe(): PipeLib | null {
-  if (pipeLib !== undefined) return pipeLib;
-  pipeLib = nativeIfPresent();
-  return pipeLib;
-}
 
 export class DecodeError extends Error {
   constructor(message: string, readonly offset: number, readonly code: number) {
@@ -73,10 +52,8 @@ export class NativeDecoder {
     this.scratch = Buffer.alloc(lib.msx_decode_scratch_size());
   }
 
-  /** A decoder, or null when the native library (or its decoder) is unavailable. */
-  static create(): NativeDecoder | null {
-    const l = load();
-    return l ? new NativeDecoder(l) : null;
+  static create(): NativeDecoder {
+    return new NativeDecoder(native());
   }
 
   /** Decodes buf[start, end) into out; DecodeError (offset within buf) on damage. Sets tsMin/tsMax. */
@@ -87,11 +64,6 @@ export class NativeDecoder {
     this.tsMin = this.info[1];
     this.tsMax = this.info[2];
   }
-}
-
-export function nativeCrc32(buf: Buffer, crc = 0): number | null {
-  const l = load();
-  return l ? l.msx_crc32(crc, buf, buf.length) >>> 0 : null;
 }
 
 export const POINTER_BYTES: number = pointerBytes();
@@ -149,10 +121,10 @@ export class NativePipeline implements BatchDecoder {
   }
 
   /** A pipeline over the contexts (all created for the same ndev devices), or null when the library
-   * has none or refuses them. The contexts must outlive destroy(). */
+   * refuses them (a model without a keyed feed, no device). The contexts must outlive destroy(). */
   static create(ctxs: Buffer[], ndev: number, threads: number): NativePipeline | null {
-    const l = loadPipe();
-    if (!l || ctxs.length === 0) return null;
+    const l: PipeLib = native();
+    if (ctxs.length === 0) return null;
     // The pipeline copies the pointers: the table may go once it is created.
     const pipe = l.msx_pipe_create(pointerTable(ctxs), ctxs.length, ndev, Math.max(1, threads));
     if (isNull(pipe)) return null;

@@ -1,15 +1,10 @@
-// Binding of the native EventBatch encoder (native/encode.c), the TraceWriter's encoder hook when
-// the library is there. It writes the same bytes as the JavaScript BatchEncoder (the reference,
-// src/tracefile/batch-codec.ts; test/tracefile-encode.test.js compares them on random batches), at
-// a small fraction of its cost per event.
-//
-// ffi-napi costs ~45 ms to load, so the library is loaded only when a batch of at least
-// NATIVE_MIN_EVENTS events comes (small captures and tests stay in JavaScript). MSIXTRACE_JS_ENCODE=1
-// keeps every batch in JavaScript. The writer's own full batches are encoded on the encoder's
-// thread while the next one fills (start/finish); MSIXTRACE_ENCODE_THREAD=0 keeps that on the
-// calling thread.
+// Binding of the native EventBatch encoder (native/tracefile/encode.c), the TraceWriter's only
+// encoder. It writes the same bytes as the JavaScript reference (test/oracles/batch-encode.js;
+// test/tracefile-encode.test.js compares them on random batches) at a small fraction of its cost
+// per event. The writer's own full batches are encoded on the encoder's thread while the next one
+// fills (start/finish).
 import { EventBatch } from '../events';
-import { NativeLib, nativeIfPresent } from './library';
+import { native, NativeLib } from './library';
 
 /**
  * Where an encoded batch goes: a growable buffer with a write position (the trace file's WireWriter
@@ -22,48 +17,27 @@ export interface ByteSink {
   ensure(extra: number): void;
 }
 
-/** Batches smaller than this are left to the JavaScript encoder unless the library is loaded. */
-export const NATIVE_MIN_EVENTS = 4096;
-
-/** MSIXTRACE_ENCODE_THREAD=0: encode on the calling thread only. */
-const MSIXTRACE_NO_THREAD = process.env.MSIXTRACE_ENCODE_THREAD === '0';
+/** Batches smaller than this are encoded on the calling thread: handing them over is not worth it. */
+export const THREAD_MIN_EVENTS = 4096;
 
 /** Output bytes msx_encode_batch may need for n events (MSX_ENCODE_BOUND in native/encode.h). */
 export function encodeBound(n: number): number {
   return 48 * n + 256;
 }
 
-/** The hook TraceWriter calls per batch; false: declined, the writer uses the JavaScript reference. */
-export interface EventBatchEncoder {
-  encode(b: EventBatch, w: ByteSink, ndev: number): boolean;
-  /**
-   * Optional: starts encode(b, w, ndev) on another thread and returns true, or returns false (not
-   * started: call encode). b and w must stay untouched until finish(), which returns what encode()
-   * would have.
-   */
-  start?(b: EventBatch, w: ByteSink, ndev: number): boolean;
-  finish?(): boolean;
-  close(): void;
-}
-
 type EncodeLib = Pick<NativeLib, 'msx_encoder_create' | 'msx_encoder_destroy' | 'msx_encode_batch' | 'msx_encode_start' | 'msx_encode_finish'>;
 
-let lib: EncodeLib | null | undefined;
-
-/** The native encoder functions, or null (library missing or without encode.c, ffi unavailable). */
-export function encodeLib(): EncodeLib | null {
-  if (lib !== undefined) return lib;
-  lib = null;
-  lib = nativeIfPresent();
-  return lib;
-}
-
-/** Encodes with native/encode.c; declines nothing it can encode, so one instance per writer. */
-export class NativeBatchEncoder implements EventBatchEncoder {
+/**
+ * Encodes with native/tracefile/encode.c, one instance per writer. encode() and finish() return
+ * false when the batch holds an event the format cannot (see refusal()); start() returns false when
+ * it did not start (call encode).
+ */
+export class NativeBatchEncoder {
   private ctx: Buffer | null;
+  private readonly lib: EncodeLib = native();
 
-  constructor(private readonly lib: EncodeLib) {
-    this.ctx = lib.msx_encoder_create();
+  constructor() {
+    this.ctx = this.lib.msx_encoder_create();
   }
 
   encode(b: EventBatch, w: ByteSink, ndev: number): boolean {
@@ -71,7 +45,7 @@ export class NativeBatchEncoder implements EventBatchEncoder {
     const bound = encodeBound(b.n);
     w.ensure(bound);
     const len = this.lib.msx_encode_batch(this.ctx, b.buf, b.cap, b.n, ndev, w.buf.subarray(w.pos), bound);
-    if (len < 0) return false; // refused: the reference encoder reports what is wrong
+    if (len < 0) return false; // refused: refusal() says what is wrong
     w.pos += len;
     return true;
   }
@@ -81,7 +55,7 @@ export class NativeBatchEncoder implements EventBatchEncoder {
   private jobBatch: EventBatch | null = null;
 
   start(b: EventBatch, w: ByteSink, ndev: number): boolean {
-    if (this.ctx === null || this.job !== null || MSIXTRACE_NO_THREAD) return false;
+    if (this.ctx === null || this.job !== null) return false;
     const bound = encodeBound(b.n);
     w.ensure(bound);
     if (this.lib.msx_encode_start(this.ctx, b.buf, b.cap, b.n, ndev, w.buf.subarray(w.pos), bound) !== 0) return false;
@@ -110,43 +84,15 @@ export class NativeBatchEncoder implements EventBatchEncoder {
   }
 }
 
-/**
- * The default hook: declines batches below NATIVE_MIN_EVENTS until the library is loaded, then
- * encodes every batch natively (when the library could be loaded at all).
- */
-export class AutoBatchEncoder implements EventBatchEncoder {
-  private native: NativeBatchEncoder | null | undefined;
-
-  constructor(private readonly minEvents = NATIVE_MIN_EVENTS) {}
-
-  encode(b: EventBatch, w: ByteSink, ndev: number): boolean {
-    if (this.native === undefined) {
-      if (b.n < this.minEvents && lib === undefined) return false;
-      const l = encodeLib();
-      this.native = l ? new NativeBatchEncoder(l) : null;
-    }
-    return this.native !== null && this.native.encode(b, w, ndev);
+/** Why the encoder refused b: its first event the format cannot hold (a caller's bug, never input). */
+export function refusal(b: EventBatch, ndev: number): string {
+  for (let i = 0; i < b.n; i++) {
+    const t = b.ts[i];
+    if (!(Math.abs(t) <= 2 ** 53) || !Number.isInteger(t)) return `event ${i} has ts_ns ${t}`;
+    if (b.device[i] >= ndev) return `event ${i} names device ${b.device[i]}, the header has ${ndev}`;
+    const s = b.size[i];
+    if (s !== 1 && s !== 2 && s !== 4 && s !== 8) return `event ${i} has size ${s}`;
+    if (b.region[i] > 1 || b.dir[i] > 1) return `event ${i} has region ${b.region[i]} dir ${b.dir[i]}`;
   }
-
-  start(b: EventBatch, w: ByteSink, ndev: number): boolean {
-    if (this.native === undefined) {
-      if (b.n < this.minEvents && lib === undefined) return false;
-      const l = encodeLib();
-      this.native = l ? new NativeBatchEncoder(l) : null;
-    }
-    return this.native !== null && this.native.start(b, w, ndev);
-  }
-
-  finish(): boolean {
-    return this.native?.finish() ?? false;
-  }
-
-  close(): void {
-    this.native?.close();
-  }
-}
-
-/** The encoder hook a TraceWriter gets by default: null (JavaScript) under MSIXTRACE_JS_ENCODE=1. */
-export function defaultEncoder(): EventBatchEncoder | null {
-  return process.env.MSIXTRACE_JS_ENCODE === '1' ? null : new AutoBatchEncoder();
+  return `a batch of ${b.n} events`;
 }

@@ -208,15 +208,6 @@ export function native(): NativeLib {
   return lib;
 }
 
-/**
- * The library, or null when its file is absent (the parts with a JavaScript path then take it). A
- * library that is there but does not match is still an error.
- */
-export function nativeIfPresent(): NativeLib | null {
-  if (lib) return lib;
-  return fs.existsSync(libraryPath()) ? native() : null;
-}
-
 /** Whether an opaque pointer the library returned is NULL. */
 export function isNull(p: NativePointer): boolean {
   return ref().isNull(p);

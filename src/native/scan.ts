@@ -1,7 +1,6 @@
-// Binding of the capture fast path in native/scan.c (same library as ./binding, its own
-// ffi.Library so that the model binding stays untouched). Loaded only when a capture first needs
+// Binding of the capture fast path in native/capture/scan.c. Loaded only when a capture first needs
 // it: ffi-napi costs ~45 ms to load. Calls take whole buffers, never one line.
-import { NativeLib, nativeIfPresent } from './library';
+import { native, NativeLib } from './library';
 
 export const IO_EPOCH = 0;
 export const IO_SHIFT = 1;
@@ -28,16 +27,7 @@ export const SCAN_PUNT = 2;
 
 export type ScanLib = Pick<NativeLib, 'msx_scan_qemu'>;
 
-let lib: ScanLib | null | undefined;
-
-/**
- * The native scan functions, or null when they cannot be used (library missing or built without
- * scan.c, ffi unavailable, MSIXTRACE_NO_FAST=1): capture then runs the JavaScript reference path.
- */
-export function scanLib(): ScanLib | null {
-  if (lib !== undefined) return lib;
-  lib = null;
-  if (process.env.MSIXTRACE_NO_FAST === '1') return lib;
-  lib = nativeIfPresent();
-  return lib;
+/** The native scan functions (the library is loaded on the first call). */
+export function scanLib(): ScanLib {
+  return native();
 }

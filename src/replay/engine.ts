@@ -111,14 +111,11 @@ export function replayTrace(file: string, opts: ReplayOptions): TraceReplay {
     for (const m of opts.models) runs.push(new ModelRun(m, runStart, geometry, opts.options ?? 0));
     const groupBy = opts.by && opts.by !== 'field' ? opts.by : undefined;
     const counting = groupBy !== undefined || opts.intervalNs !== undefined || !!opts.explain || !!opts.heat;
-    // All the cores: this thread decodes while min(cpus - 1, models) workers feed. Without anything
-    // but the counters, MSIXTRACE_JS_DECODE=1 keeps the reader's JS decoder and the per-model column
-    // feed (the tests' reference for the pipeline's counters).
+    // All the cores: this thread decodes while min(cpus - 1, models) workers feed. Models the
+    // pipeline refuses are fed a batch of columns at a time (the counters only).
     const cpus = Math.max(1, typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length);
-    if (counting || reader.nativeDecoding) {
-      pipe = NativePipeline.create(runs.map((r) => r.handle), geometry.length, cpus);
-      if (!pipe && counting) throw new UserError('the native library has no replay pipeline: rebuild it (`npx node-gyp rebuild`)');
-    }
+    pipe = NativePipeline.create(runs.map((r) => r.handle), geometry.length, cpus);
+    if (!pipe && counting) throw new UserError('the native library has no replay pipeline: rebuild it (`npx node-gyp rebuild`)');
     if (pipe) {
       if (counting) {
         pipe.configure({

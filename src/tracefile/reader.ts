@@ -10,7 +10,7 @@ import { escapeControls } from '../util/escape';
 import { displayName, isStdin } from '../util/stdin';
 import { GunzipError, GunzipSync } from '../util/gunzip-sync';
 import { BatchDecoder, DecodeError, NativeDecoder } from '../native/decode';
-import { decodeBatch, MAX_BATCH } from './batch-codec';
+import { MAX_BATCH } from './batch-codec';
 import { decodeFooter, decodeHeader, Footer, Header } from './schema';
 import { varintAt, varintEnd, VARINT_TOO_LONG, WireError } from './wire';
 import { PACKET_EVENTS, PACKET_FOOTER, PACKET_HEADER } from './writer';
@@ -21,8 +21,6 @@ const MAX_PACKET = 64 << 20;
 export interface ReadOptions {
   /** Stop quietly at the first damaged packet instead of failing (keeps the complete batches). */
   salvage?: boolean;
-  /** Decode with the JS reference decoder even when the native one is available (tests). */
-  jsDecoder?: boolean;
 }
 
 function isGzip(fd: number): boolean {
@@ -48,11 +46,10 @@ export class TraceReader {
   private winLen = 0;
   private eof = false;
   private pos = 0; // file offset of the next packet
-  private decoder: BatchDecoder | null;
+  private decoder: BatchDecoder = NativeDecoder.create();
 
   constructor(file: string, private readonly opts: ReadOptions = {}) {
     this.file = displayName(file);
-    this.decoder = opts.jsDecoder ? null : NativeDecoder.create();
     if (isStdin(file)) {
       this.fd = 0;
       this.ownsFd = false;
@@ -80,11 +77,6 @@ export class TraceReader {
     }
     if (header.formatVersion < 1) throw this.error(firstAt, 'not a .msixtrace file (no format version in header)');
     this.header = header;
-  }
-
-  /** Whether batches are decoded natively (not under MSIXTRACE_JS_DECODE=1 or without the library). */
-  get nativeDecoding(): boolean {
-    return this.decoder !== null;
   }
 
   /**
@@ -230,32 +222,14 @@ export class TraceReader {
           return;
         }
         if (this.pkKind !== PACKET_EVENTS) throw this.error(this.pkAt, 'second header inside the trace');
-        if (nat) {
-          try {
-            nat.decode(this.win, this.pkStart, this.pkEnd, batch, ndev);
-          } catch (e) {
-            if (e instanceof DecodeError) throw this.error(this.winStart + e.offset, e.message);
-            throw e;
-          }
-          this.tsMin = nat.tsMin;
-          this.tsMax = nat.tsMax;
-        } else {
-          try {
-            decodeBatch(this.win, this.pkStart, this.pkEnd, this.winStart, batch, ndev);
-          } catch (e) {
-            if (e instanceof WireError) throw this.error(e.offset, e.message);
-            throw e;
-          }
-          let lo = Infinity, hi = -Infinity;
-          const ts = batch.ts;
-          for (let i = 0; i < batch.n; i++) {
-            const t = ts[i];
-            if (t < lo) lo = t;
-            if (t > hi) hi = t;
-          }
-          this.tsMin = lo;
-          this.tsMax = hi;
+        try {
+          nat.decode(this.win, this.pkStart, this.pkEnd, batch, ndev);
+        } catch (e) {
+          if (e instanceof DecodeError) throw this.error(this.winStart + e.offset, e.message);
+          throw e;
         }
+        this.tsMin = nat.tsMin;
+        this.tsMax = nat.tsMax;
       } catch (e) {
         if (this.opts.salvage && e instanceof UserError) {
           this.damage = e.message;

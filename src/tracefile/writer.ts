@@ -1,18 +1,15 @@
 // Streaming .msixtrace writer: Header packet, one EventBatch packet per full batch, Footer packet;
 // the file is renamed into place only by finish(), so readers never see half a trace.
 //
-// Batches are encoded by an encoder hook (WriterOptions.encoder; by default the native encoder of
-// src/native/encode.ts once batches are large) with the JavaScript BatchEncoder as the reference
-// and fallback: a batch the hook declines is checked and encoded in JavaScript. Both give the same
-// bytes (test/tracefile-encode.test.js). When the hook can (start/finish), the writer's own full
-// batch is encoded on another thread while events go into a second batch: `batch` then alternates
-// between two EventBatches, so callers that fill it directly must read it again after flush().
+// Batches are encoded by the native encoder (src/native/encode.ts). The writer's own full batch is
+// encoded on another thread while events go into a second batch: `batch` then alternates between
+// two EventBatches, so callers that fill it directly must read it again after flush().
 import { UserError } from '../errors';
 import { EventBatch } from '../events';
 import { AtomicFile } from '../util/atomic';
 import { FORMAT_VERSION, TOOL_VERSION } from '../version';
-import { BatchEncoder, MAX_BATCH } from './batch-codec';
-import { defaultEncoder, EventBatchEncoder, NATIVE_MIN_EVENTS } from '../native/encode';
+import { MAX_BATCH } from './batch-codec';
+import { NativeBatchEncoder, refusal, THREAD_MIN_EVENTS } from '../native/encode';
 import { Device, encodeFooter, encodeHeader, Footer, Header } from './schema';
 import { varintSize, WireWriter } from './wire';
 
@@ -34,14 +31,7 @@ export interface WriterInit {
 export interface WriterOptions {
   /** Events per batch (1..65536, default 65536). */
   batchSize?: number;
-  /**
-   * Batch encoder hook; undefined: the default (native when available, MSIXTRACE_JS_ENCODE=1 for
-   * JavaScript only); null: JavaScript only.
-   */
-  encoder?: EventBatchEncoder | null;
 }
-
-export type { EventBatchEncoder };
 
 export class TraceWriter {
   /** The batch being filled (one of two when batches are encoded on another thread). */
@@ -51,8 +41,7 @@ export class TraceWriter {
   private spareBody: WireWriter | null = null;
   readonly header: Header;
   private readonly file: AtomicFile;
-  private readonly reference = new BatchEncoder();
-  private readonly encoder: EventBatchEncoder | null;
+  private readonly encoder: NativeBatchEncoder;
   private readonly body = new WireWriter(4 << 20);
   private readonly frame = new WireWriter(32);
   private readonly limit: number;
@@ -85,11 +74,11 @@ export class TraceWriter {
     this.file = new AtomicFile(target);
     try {
       this.packet(PACKET_HEADER, head);
+      this.encoder = new NativeBatchEncoder();
     } catch (e) {
       this.file.abort();
       throw e;
     }
-    this.encoder = opts.encoder === undefined ? defaultEncoder() : opts.encoder;
   }
 
   get batchLimit(): number {
@@ -127,12 +116,11 @@ export class TraceWriter {
   flush(): void {
     const b = this.batch;
     if (b.n === 0) return;
-    const enc = this.encoder;
-    if (enc?.start && b.n >= NATIVE_MIN_EVENTS) {
+    if (b.n >= THREAD_MIN_EVENTS) {
       this.settle();
       const body = (this.spareBody ??= new WireWriter(4 << 20));
       body.reset();
-      if (enc.start(b, body, this.header.devices.length)) {
+      if (this.encoder.start(b, body, this.header.devices.length)) {
         this.pending = { b, body };
         this.events += b.n;
         this.batches++;
@@ -151,34 +139,21 @@ export class TraceWriter {
     const p = this.pending;
     if (p === null) return;
     this.pending = null;
-    if (!this.encoder?.finish?.()) {
-      // Declined (or failed): the reference encoder checks it and says what is wrong.
-      this.events -= p.b.n;
-      this.batches--;
-      this.encodeInto(p.b, p.body, false);
-      this.events += p.b.n;
-      this.batches++;
-    }
+    if (!this.encoder.finish()) throw this.refused(p.b);
     this.packet(PACKET_EVENTS, p.body.buf, p.body.pos);
     p.b.clear();
   }
 
-  private encodeInto(b: EventBatch, body: WireWriter, hook: boolean): void {
-    const ndev = this.header.devices.length;
-    body.reset();
-    if (hook && this.encoder?.encode(b, body, ndev)) return;
-    for (let i = 0; i < b.n; i++) {
-      if (b.device[i] >= ndev) throw new Error(`internal: event names device ${b.device[i]}, header has ${ndev}`);
-    }
-    body.reset();
-    this.reference.encode(b, body);
+  private refused(b: EventBatch): Error {
+    return new Error(`internal: the batch encoder refused ${refusal(b, this.header.devices.length)}`);
   }
 
   /** Writes any batch of at most 65536 events as one packet. */
   writeBatch(b: EventBatch): void {
     if (b.n === 0) return;
     this.settle();
-    this.encodeInto(b, this.body, true);
+    this.body.reset();
+    if (!this.encoder.encode(b, this.body, this.header.devices.length)) throw this.refused(b);
     this.packet(PACKET_EVENTS, this.body.buf, this.body.pos);
     this.events += b.n;
     this.batches++;
@@ -223,12 +198,12 @@ export class TraceWriter {
       this.file.abort();
       throw e;
     } finally {
-      this.encoder?.close();
+      this.encoder.close();
     }
   }
 
   abort(): void {
-    this.encoder?.close();
+    this.encoder.close();
     this.file.abort();
   }
 }

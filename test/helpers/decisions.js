@@ -1,6 +1,7 @@
 // Per-event decisions, the reference for what replay counts natively (--by, --interval, --explain,
-// the heat map): the trace decoded into columns by the JS reader, each batch fed to each model
-// with msx_feed (the column feed, not the pipeline), and visit(model, batch, i, decision, index)
+// the heat map): the trace decoded into columns by the JS reference decoder (test/oracles/
+// batch-decode.js), each batch fed to each model with msx_feed (the column feed, not the
+// pipeline), and visit(model, batch, i, decision, index)
 // called for every event of every model, batch by batch, models in the given order.
 const path = require('path');
 
@@ -10,7 +11,9 @@ function eachDecision(file, models, start, visit, options = 0) {
   const { TraceReader } = require(path.join(DIST, 'tracefile', 'reader.js'));
   const { ModelRun } = require(path.join(DIST, 'replay', 'model.js'));
   const { MAX_BATCH } = require(path.join(DIST, 'tracefile', 'batch-codec.js'));
-  const reader = new TraceReader(file, { jsDecoder: true });
+  const { JsDecoder } = require('../oracles/batch-decode.js');
+  const reader = new TraceReader(file);
+  reader.useDecoder(new JsDecoder());
   const geometry = reader.header.devices.map((d) => ({ tableGpa: d.tableGpa, pbaGpa: d.pbaGpa, entries: d.tableEntries }));
   const runs = models.map((m) => new ModelRun(m, start, geometry, options));
   const decisions = Buffer.alloc(MAX_BATCH);
