@@ -72,7 +72,7 @@ function child(kind, file, extra) {
     // The native feed alone: the first batch, in memory, fed again and again.
     const { TraceReader } = require(path.join(ROOT, 'dist', 'tracefile', 'reader.js'));
     const { ModelRun } = require(path.join(ROOT, 'dist', 'replay', 'model.js'));
-    const { expandModels } = require(path.join(ROOT, 'dist', 'cli', 'replay.js'));
+    const { expandModels } = require(path.join(ROOT, 'dist', 'replay', 'model.js'));
     const r = new TraceReader(file);
     const geometry = r.header.devices.map((d) => ({ tableGpa: d.tableGpa, pbaGpa: d.pbaGpa, entries: d.tableEntries }));
     const it = r.batches();
@@ -89,7 +89,7 @@ function child(kind, file, extra) {
     for (const run of runs) run.close();
   } else if (kind === 'replay' || kind === 'replay-decisions') {
     const { replayTrace } = require(path.join(ROOT, 'dist', 'replay', 'engine.js'));
-    const { expandModels } = require(path.join(ROOT, 'dist', 'cli', 'replay.js'));
+    const { expandModels } = require(path.join(ROOT, 'dist', 'replay', 'model.js'));
     const models = expandModels(extra.split(','));
     // Best of three passes (the file stays in the page cache), so a burst of other work on a shared
     // machine shows less; the cores-used figure is of the pass reported.
