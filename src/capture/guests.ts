@@ -10,6 +10,7 @@ import * as fs from 'fs';
 import { UserError } from '../errors';
 import { Device, device } from '../tracefile/schema';
 import { Geometry, geometryFromFlags, geometryFromLspci, Hit, MAX_DEVICES } from './geometry';
+import { guestFileArg } from './guest-file-arg';
 import { readMtreeFile } from './mtree';
 
 export interface GeometryOptions {
@@ -18,15 +19,6 @@ export interface GeometryOptions {
   mtree?: string[];
   table?: string;
   pba?: string;
-}
-
-/** `GUEST=FILE` -> { guest, file }; a bare FILE (or a file that exists under the whole name) -> guest null. */
-export function guestFileArg(arg: string, flag: string): { guest: number | null; file: string } {
-  const m = /^(-?\d+)=(.+)$/.exec(arg);
-  if (!m || fs.existsSync(arg)) return { guest: null, file: arg };
-  const guest = Number(m[1]);
-  if (!Number.isSafeInteger(guest) || guest < 0 || guest > 0x7fffffff) throw new UserError(`${flag} ${arg}: ${m[1]} is not a VM id (a process id or domain id)`);
-  return { guest, file: m[2] };
 }
 
 /** Every MSI-X function of an `info mtree` dump, as a geometry. */

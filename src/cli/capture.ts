@@ -4,6 +4,7 @@
 // SIGHUP are a first Ctrl-C too (src/util/signals.ts).
 import type { Argv } from 'yargs';
 import { FORMAT_CHOICES, FormatChoice } from '../capture/format';
+import { guestFileArg } from '../capture/guest-file-arg';
 import { UserError } from '../errors';
 import { refuseInputAsOutput } from '../util/atomic';
 import { onStopSignal } from '../util/signals';
@@ -47,10 +48,10 @@ export function builder(y: Argv): Argv {
 export async function handler(argv: any): Promise<void> {
   if (argv.guest !== undefined && !Number.isInteger(argv.guest)) throw new UserError(`--guest ${argv.guest}: expected an integer VM id`);
   // The output must not be one of the inputs; checked before anything is read.
-  // Geometry files count as inputs, in both spellings (FILE, GUEST=FILE); a name that is no file is skipped.
-  const geometry = [argv.lspci, argv.mtree].flat().filter((v) => v !== undefined).map(String);
-  refuseInputAsOutput(String(argv.output), [...(argv.log as string[]).map(String), ...geometry,
-    ...geometry.map((v) => v.replace(/^-?\d+=/, ''))]);
+  // Geometry files count as inputs (read as capture reads them: FILE or GUEST=FILE).
+  const geometry = (flag: string, v: unknown): string[] => [v].flat().filter((a) => a !== undefined).map((a) => guestFileArg(String(a), flag).file);
+  refuseInputAsOutput(String(argv.output), [...(argv.log as string[]).map(String), ...geometry('--lspci', argv.lspci),
+    ...geometry('--mtree', argv.mtree)]);
   const stop = new AbortController();
   let stoppedBy = '';
   const removeHandlers = onStopSignal((sig) => {
