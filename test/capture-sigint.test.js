@@ -13,17 +13,7 @@ const BIN = path.resolve(__dirname, '..', 'bin', 'msixtrace.js');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'msx-capture-sigint-'));
 process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
 
-const line = (i) => `19028@1795667403.${String(100 + i).padStart(6, '0')}:memory_region_ops_write cpu 1 mr 0x7f78700d4650 addr 0x${(0xfebc0000 + 4 * (i % 20)).toString(16)} value 0x${i.toString(16)} size 4 name 'msix-table'\n`;
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function until(what, cond, ms = 20000) {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
+const { line, sleep, until } = require('./helpers/live-capture');
 
 function start(out, args = []) {
   const child = spawn(process.execPath, [...NODE_FLAGS, BIN, 'capture', '-', '--table', '0xfebc0000:5', '-o', out, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });

@@ -13,16 +13,7 @@ const { BIN, NODE_FLAGS } = require('./helpers/cli');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'msx-signals-'));
 process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
 
-const line = (i) => `19028@1795667403.${String(100 + i).padStart(6, '0')}:memory_region_ops_write cpu 1 mr 0x7f78700d4650 addr 0x${(0xfebc0000 + 4 * (i % 20)).toString(16)} value 0x${i.toString(16)} size 4 name 'msix-table'\n`;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function until(what, cond, ms = 20000) {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
+const { line, sleep, until } = require('./helpers/live-capture');
 
 const tempsOf = (dir) => fs.readdirSync(dir).filter((f) => /^\.msx-\d+-.*\.tmp$/.test(f));
 
