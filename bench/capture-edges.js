@@ -139,7 +139,7 @@ function writeSection(rows) {
   const lines = [
     head, '',
     `Written by \`node bench/capture-edges.js --section\` on ${new Date().toISOString()} (load average ${os.loadavg().map((v) => v.toFixed(2)).join(' ')}; ${os.cpus().length} CPUs).`,
-    'Pipes: stdin that is a pipe or socket is read by a net.Socket with `onread` into a fixed scratch buffer and copied into two alternating 4 MiB buffers (src/capture/pipe.ts), so no Buffer is allocated per read, and every read races its own stop promise (one long-lived promise raced by every read kept each chunk reachable). Floods: once the summary holds the first five places of malformed lines (or of accesses outside the geometry) and --strict is off, `msx_scan_qemu` counts such lines itself (`reject_kind` matches the JavaScript parser\'s verdict) instead of handing each back across ffi.',
+    'Pipes: stdin that is a pipe or socket is read into two alternating 4 MiB buffers, one filled by `msx_pipe_fill` on a thread of libuv\'s pool (native/capture/pipe.c, a whole chunk per call) while the other is scanned, with the pipe grown to 1 MiB (F_SETPIPE_SZ) so the writer runs ahead (src/capture/pipe.ts); no Buffer is allocated per read, and every read races its own stop promise (one long-lived promise raced by every read kept each chunk reachable). Floods: once the summary holds the first five places of malformed lines (or of accesses outside the geometry) and --strict is off, `msx_scan_qemu` counts such lines itself (`reject_kind` matches the JavaScript parser\'s verdict) instead of handing each back across ffi.',
     '',
     '| figure | value | target | pass | peak RSS MB | command | note |',
     '|---|---|---|---|---|---|---|',

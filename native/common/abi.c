@@ -5,6 +5,7 @@
 #include "decode.h"
 #include "encode.h"
 #include "format.h"
+#include "pipe.h"
 #include "scan.h"
 
 /* A batch of this many events lays the columns out at multiples of it: offset / ABI_CAP is the
@@ -41,6 +42,8 @@ MSX_API int32_t msx_abi(int32_t *out, uint32_t cap)
         /* capture scan: io slots and the indexes used, return codes, longest line */
         MSX_IO_SLOTS, MSX_IO_EPOCH, MSX_IO_SHIFT, MSX_IO_GUEST, MSX_IO_LIMIT, MSX_IO_N, MSX_IO_LAST_TS,
         MSX_IO_POS, MSX_IO_LINES, MSX_IO_KEPT, MSX_SCAN_END, MSX_SCAN_FULL, MSX_SCAN_PUNT, (int32_t)MSX_SCAN_MAX_LINE,
+        /* capture pipe reader: state slots */
+        MSX_FILL_EOF, MSX_FILL_SLOTS,
         /* pointers (context tables) */
         (int32_t)sizeof(void *),
     };

@@ -147,7 +147,7 @@ export class InputStream {
       fs.close(fd, () => undefined);
       return;
     }
-    this.pipe = new PipeChunks(fd, ALIGNED_CHUNK, () => !this.reuseBuffers || this.gzip);
+    this.pipe = new PipeChunks(fd, ALIGNED_CHUNK, () => !this.reuseBuffers || this.gzip, true);
     yield* this.pipeChunks(this.pipe);
   }
 

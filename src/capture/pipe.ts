@@ -1,102 +1,80 @@
-// A pipe or socket input (`trace_pipe | msixtrace capture -`) read into two alternating buffers
-// that are filled read after read, instead of a fresh 64 KiB Buffer per read as a Readable gives:
-// those are freed only by a garbage collection, which a native scan that allocates little seldom
-// triggers, so a long live capture grew with its input. Here memory is fixed, and a consumer gets
-// everything that arrived while it scanned the previous chunk as one chunk (fewer, larger chunks:
-// one scan call each).
-import * as net from 'net';
+// A pipe or socket input (`trace_pipe | msixtrace capture -`) read into two alternating buffers:
+// while the consumer scans one chunk, a thread of libuv's pool fills the other (native/capture/pipe.c
+// through src/native/pipe.ts). Memory is fixed whatever the length of the input, the writer is
+// drained while the scan runs instead of waiting for it, and a chunk is one native call however many
+// 64 KiB reads it took (a JavaScript callback per read, as a net.Socket makes, cost more than the
+// scan of the bytes it brought).
+import * as fs from 'fs';
 import { alignedBuffers } from '../util/aligned';
+import { pipeFill, pipeGrow, Fill } from '../native/pipe';
 
-// Every read lands in a scratch buffer of this size and is copied to the tail of the buffer being
-// filled: node asks for the next read's buffer before the consumer may have taken the current one,
-// so reading straight into the pair could land bytes in a buffer already handed out. Below this
-// much room the buffer counts as full and reading pauses until the consumer takes it.
-const READ_MAX = 256 << 10;
-// A chunk is handed out once it holds this much, or when the pipe has stayed quiet for COALESCE_MS
-// since the consumer asked: a pipe delivers 64 KiB per read, and every chunk costs the consumer a
-// scan call, so a fast writer's data is gathered into large chunks, while a slow live tracer's
-// lines still arrive within milliseconds.
-const COALESCE_BYTES = 1 << 20;
-const COALESCE_MS = 5;
+// A fill returns once its buffer is full (with a writer faster than the scan every fill comes back
+// full; 4 MiB chunks cost 0.2 s less per 500 MB than 1 MiB ones), or once its first bytes have
+// waited this long, so a slow live tracer's lines still reach the output within milliseconds.
+const HOLD_MS = 5;
+// With nothing to read a fill gives up after this long and is asked again: no pool thread stays
+// blocked in read() for long after a capture was stopped.
+const IDLE_MS = 100;
+// The pipe's own buffer is asked to grow to this (the default unprivileged limit, fs.pipe-max-size),
+// so the writer is not stopped every 64 KiB while a chunk is scanned.
+const PIPE_BYTES = 1 << 20;
 
 export class PipeChunks {
   private readonly bufs: Buffer[];
-  private readonly scratch = Buffer.allocUnsafeSlow(READ_MAX);
-  private cur = 0; // buffer being filled
-  private fill = 0;
+  private cur = 0; // buffer the pending fill reads into
+  private pending: Promise<Fill> | null;
   private ended = false;
-  private error: Error | null = null;
-  private paused = false;
-  private wake: (() => void) | null = null;
-  private readonly socket: net.Socket;
+  private finished = false;
   /** Bytes read so far. */
   bytes = 0;
 
-  constructor(fd: number, chunk: number, private readonly copy: () => boolean) {
+  /**
+   * `copy` says whether the consumer may hold a chunk past its next call (then it gets a copy);
+   * `closeFd` whether the descriptor is ours to close at the end (a named pipe we opened, not fd 0).
+   */
+  constructor(private readonly fd: number, chunk: number, private readonly copy: () => boolean, private readonly closeFd = false) {
     this.bufs = alignedBuffers(chunk, 2);
-    // onread (node >= 12) reads straight into a buffer of ours; @types/node leaves it out of the
-    // Socket options' type.
-    this.socket = new net.Socket({
-      fd,
-      readable: true,
-      writable: false,
-      onread: {
-        buffer: this.scratch,
-        callback: (n: number) => this.onRead(n),
-      },
-    } as net.SocketConstructorOpts);
-    this.socket.on('end', () => this.settle(() => (this.ended = true)));
-    this.socket.on('error', (e) => this.settle(() => (this.error = e)));
-    this.socket.resume();
+    pipeGrow(fd, PIPE_BYTES);
+    this.pending = this.fill();
   }
 
-  private onRead(n: number): boolean {
-    this.scratch.copy(this.bufs[this.cur], this.fill, 0, n);
-    this.fill += n;
-    this.bytes += n;
-    const room = this.fill <= this.bufs[this.cur].length - READ_MAX;
-    if (!room) this.paused = true;
-    this.settle(() => undefined);
-    // false pauses the socket: the buffer is full until the consumer takes it
-    return room;
-  }
-
-  private settle(change: () => void): void {
-    change();
-    const w = this.wake;
-    this.wake = null;
-    w?.();
+  private fill(): Promise<Fill> {
+    const p = pipeFill(this.fd, this.bufs[this.cur], this.bufs[this.cur].length, HOLD_MS, IDLE_MS);
+    p.catch(() => undefined); // a fill abandoned by destroy() may still fail: nobody waits for it
+    return p;
   }
 
   /** The bytes that arrived since the last call (waiting for some), or null at the end. */
   async next(): Promise<Buffer | null> {
-    while (this.fill === 0 && !this.ended && !this.error) await new Promise<void>((r) => (this.wake = r));
-    if (this.fill < COALESCE_BYTES && !this.ended && !this.error && !this.paused) {
-      const until = Date.now() + COALESCE_MS;
-      let timer: NodeJS.Timeout | null = null;
-      while (this.fill < COALESCE_BYTES && !this.ended && !this.error && !this.paused) {
-        const left = until - Date.now();
-        if (left <= 0) break;
-        await new Promise<void>((r) => {
-          this.wake = r;
-          timer = setTimeout(r, left);
-        });
-        if (timer) clearTimeout(timer);
+    while (this.pending && !this.ended) {
+      const { bytes, eof } = await this.pending;
+      if (this.ended) break;
+      const i = this.cur;
+      if (bytes === 0 && !eof) {
+        this.pending = this.fill(); // quiet for IDLE_MS: ask again
+        continue;
       }
+      this.bytes += bytes;
+      // The consumer asked for this chunk, so it is done with the previous one, whose buffer is the
+      // other one: fill that one while this one is scanned.
+      this.cur ^= 1;
+      this.pending = eof ? null : this.fill();
+      if (bytes === 0) break;
+      const chunk = this.bufs[i].subarray(0, bytes);
+      return this.copy() ? Buffer.from(chunk) : chunk;
     }
-    if (this.fill === 0) {
-      if (this.error) throw this.error;
-      return null;
-    }
-    const chunk = this.bufs[this.cur].subarray(0, this.fill);
-    // The caller is done with the other buffer (it asked for the next chunk): fill that one now.
-    this.cur ^= 1;
-    this.fill = 0;
-    if (this.paused) {
-      this.paused = false;
-      this.socket.resume();
-    }
-    return this.copy() ? Buffer.from(chunk) : chunk;
+    this.finish();
+    return null;
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = this.ended = true;
+    const last = this.pending ?? Promise.resolve();
+    this.pending = null;
+    // Not while a fill reads it: the number could be reused by then.
+    const close = (): void => fs.close(this.fd, () => undefined);
+    if (this.closeFd) void last.then(close, close);
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<Buffer> {
@@ -104,8 +82,6 @@ export class PipeChunks {
   }
 
   destroy(): void {
-    this.ended = true;
-    this.socket.destroy();
-    this.settle(() => undefined);
+    this.finish();
   }
 }

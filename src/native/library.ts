@@ -56,6 +56,9 @@ export interface NativeLib {
   // capture scan (native/capture/scan.h)
   msx_scan_qemu(buf: Buffer, from: number, to: number, io: Buffer, ranges: Buffer, nranges: number, batch: Buffer,
     cap: number, counts: Buffer): number;
+  // capture's pipe reader (native/capture/pipe.h): msx_pipe_fill blocks, so it runs through nativeAsync
+  msx_pipe_fill(fd: number, buf: Buffer, cap: number, want: number, holdMs: number, idleMs: number, state: Buffer): number;
+  msx_pipe_grow(fd: number, bytes: number): number;
   // dump text (native/dump/format.h)
   msx_format_events(batch: Buffer, cap: number, n: number, format: number, out: Buffer, outCap: number): number;
   // record: the raw per-CPU ring buffers of a tracefs instance (native/record/ring.h)
@@ -101,6 +104,8 @@ const SIGNATURES: { [K in keyof NativeLib]: Signature } = {
   msx_encode_start: ['int32', ['ctx', 'pointer', 'uint32', 'uint32', 'uint32', 'pointer', 'uint32']],
   msx_encode_finish: ['int32', ['ctx']],
   msx_scan_qemu: ['int32', ['pointer', 'uint32', 'uint32', 'pointer', 'pointer', 'uint32', 'pointer', 'uint32', 'pointer']],
+  msx_pipe_fill: ['int32', ['int32', 'pointer', 'uint32', 'uint32', 'uint32', 'uint32', 'pointer']],
+  msx_pipe_grow: ['int32', ['int32', 'uint32']],
   msx_format_events: ['int32', ['pointer', 'uint32', 'uint32', 'int32', 'pointer', 'uint32']],
   msx_ring_open: ['ctx', ['string', 'uint32', 'uint32', 'int32', 'uint32']],
   msx_ring_read: ['int32', ['ctx', 'pointer', 'uint32', 'pointer']],
@@ -130,6 +135,7 @@ export const ABI_RECORD: ReadonlyArray<readonly [name: string, value: number]> =
   ['scan io slots', 16], ['scan io epoch', 0], ['scan io shift', 1], ['scan io guest', 2], ['scan io limit', 3],
   ['scan io n', 4], ['scan io last_ts', 5], ['scan io pos', 6], ['scan io lines', 7], ['scan io kept', 8],
   ['scan end', 0], ['scan full', 1], ['scan punt', 2], ['scan max line', 1 << 20],
+  ['pipe fill eof', 0], ['pipe fill slots', 2],
   ['pointer bytes', 8],
 ];
 
@@ -206,6 +212,21 @@ export function native(): NativeLib {
   if (!fs.existsSync(file)) throw new UserError(`native library missing: ${file} (${REBUILD})`);
   lib = load(file);
   return lib;
+}
+
+/** The functions of NativeLib that block in the kernel (waiting for input): nativeAsync runs them. */
+type BlockingCall = 'msx_pipe_fill';
+
+/**
+ * Runs a blocking native call on a thread of libuv's pool (ffi-napi's async form), so the JavaScript
+ * thread keeps scanning and handling signals meanwhile. The Buffers passed stay referenced until it
+ * returns. Only for calls that wait; work is never split into one call per event this way.
+ */
+export function nativeAsync<K extends BlockingCall>(name: K, ...args: Parameters<NativeLib[K]>): Promise<ReturnType<NativeLib[K]>> {
+  const f = native()[name] as unknown as { async: (...a: unknown[]) => void };
+  return new Promise((resolve, reject) => {
+    f.async(...args, (err: Error | null, result: ReturnType<NativeLib[K]>) => (err ? reject(err) : resolve(result)));
+  });
 }
 
 /** Whether an opaque pointer the library returned is NULL. */

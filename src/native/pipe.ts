@@ -1,0 +1,41 @@
+// Binding of capture's pipe reader (native/capture/pipe.c): a chunk of a pipe read on a thread of
+// libuv's pool, so that the JavaScript thread scans the previous chunk meanwhile.
+import * as os from 'os';
+import { abiValue, native, nativeAsync } from './library';
+
+const FILL_SLOTS = abiValue('pipe fill slots');
+const FILL_EOF = abiValue('pipe fill eof');
+
+/** What one fill brought: bytes read into the buffer, and whether the writer has closed its end. */
+export interface Fill {
+  bytes: number;
+  eof: boolean;
+}
+
+/** The name of an errno value (EIO for 5), for messages and error codes. */
+function errnoName(errno: number): string {
+  const e = Object.entries(os.constants.errno).find(([, v]) => v === errno);
+  return e ? e[0] : `errno ${errno}`;
+}
+
+/**
+ * Reads fd into buf until it holds `want` bytes, the writer closes, or data has waited `holdMs`;
+ * with nothing to read it settles with 0 bytes after `idleMs`. A read error rejects with an Error
+ * whose code is the errno's name, as node's own fs errors carry.
+ */
+export async function pipeFill(fd: number, buf: Buffer, want: number, holdMs: number, idleMs: number): Promise<Fill> {
+  // state is the thread's own for this call: two fills of one reader never overlap, but a Buffer
+  // per call keeps that true by construction.
+  const state = Buffer.alloc(FILL_SLOTS * 4);
+  const n = await nativeAsync('msx_pipe_fill', fd, buf, buf.length, want, holdMs, idleMs, state);
+  if (n < 0) {
+    const code = errnoName(-n);
+    throw Object.assign(new Error(`${code}: read failed`), { code, errno: n });
+  }
+  return { bytes: n, eof: state.readInt32LE(FILL_EOF * 4) === 1 };
+}
+
+/** Asks for a pipe buffer of `bytes` so the writer runs ahead during a scan; the size, or -errno. */
+export function pipeGrow(fd: number, bytes: number): number {
+  return native().msx_pipe_grow(fd, bytes);
+}
