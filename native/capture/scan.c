@@ -158,21 +158,28 @@ typedef struct {
 
 static const double POW10[10] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9 };
 
-/* Parses one line [s, e) (no newline, one trailing CR already dropped) the way QemuLogParser.parse
- * does when it returns ACCESS with a named MSI-X region and a tid@sec.usec stamp; 0 for every
- * other line (the caller punts it). */
-static int parse_line(const uint8_t *s, const uint8_t *e, double epoch, line_access *a) {
-    /* line.indexOf(EVENT): the first occurrence */
-    const uint8_t *at = s;
-    for (;;) {
-        at = memchr(at, 'm', (size_t)(e - at));
-        if (!at || (size_t)(e - at) < EVENT_LEN) return 0;
-        if (eq(at, EVENT, EVENT_LEN)) break;
-        at++;
-    }
-    if (at == s) return 0;
+/* What QemuLogParser.parse makes of one line, as far as the fast path may act on it alone: */
+#define LINE_IGNORED 0   /* not an access of interest: no event, another event, no name, another region */
+#define LINE_MALFORMED 1 /* parse returns a "malformed" reason: BODY does not match, or a field is out of range */
+#define LINE_OTHER 2     /* an MSI-X access this scan does not take (another prefix or stamp): JavaScript decides */
+#define LINE_ACCESS 3    /* an MSI-X access with a tid@sec.usec stamp: *a is filled */
 
-    /* Prefix: /(\d+)@(\d+)\.(\d{1,9}):$/ */
+/* Significant hex digits of [s, e) (all hex), after leading zeros (at least one kept). */
+static size_t hex_sig(const uint8_t *s, const uint8_t *e) {
+    while (e - s > 1 && *s == '0') s++;
+    return (size_t)(e - s);
+}
+
+static uint64_t hex_value(const uint8_t *s, const uint8_t *e) {
+    uint64_t v = 0;
+    for (; s < e; s++) v = (v << 4) | (uint64_t)hex_val(*s);
+    return v;
+}
+
+/* The stamp before the event name at `at`: /(\d+)@(\d+)\.(\d{1,9}):$/ as QemuLogParser reads the
+ * prefix; 0 when the line has another prefix (JavaScript reads those). */
+static int parse_stamp(const uint8_t *s, const uint8_t *at, double epoch, double *ts_ns) {
+    if (at == s) return 0;
     const uint8_t *q = at - 1;
     if (*q != ':') return 0;
     const uint8_t *fe = q;
@@ -189,95 +196,33 @@ static int parse_line(const uint8_t *s, const uint8_t *e, double epoch, line_acc
     uint64_t sec = 0, frac = 0;
     for (const uint8_t *c = q; c < se; c++) sec = sec * 10 + (uint64_t)(*c - '0');
     for (const uint8_t *c = fs; c < fe; c++) frac = frac * 10 + (uint64_t)(*c - '0');
-    double ns = (double)frac * POW10[9 - nfrac];
-    a->ts_ns = ((double)sec - epoch) * 1e9 + ns;
-
-    const uint8_t *p = at + EVENT_LEN;
-    if (LIT(&p, e, "write ")) a->write = 1;
-    else if (LIT(&p, e, "read ")) a->write = 0;
-    else return 0;
-
-    /* ^cpu (-?\d{1,10}) */
-    if (!LIT(&p, e, "cpu ")) return 0;
-    int neg = 0;
-    if (p < e && *p == '-') {
-        neg = 1;
-        p++;
-    }
-    uint64_t cpu;
-    if (!parse_dec(&p, e, 10, &cpu)) return 0;
-    if (neg ? cpu > 1 : cpu > 0x7fffffffu) return 0;
-    a->cpu = neg ? -(int32_t)cpu : (int32_t)cpu;
-    if (!LIT(&p, e, " ")) return 0;
-    /* (?:mr (?:0x[0-9a-fA-F]+|\(nil\)) )? */
-    if (LIT(&p, e, "mr ")) {
-        if (LIT(&p, e, "0x")) {
-            const uint8_t *h = p;
-            while (p < e && hex_val(*p) >= 0) p++;
-            if (p == h) return 0;
-        } else if (!LIT(&p, e, "(nil)")) {
-            return 0;
-        }
-        if (!LIT(&p, e, " ")) return 0;
-    }
-    if (!LIT(&p, e, "addr 0x") || !parse_hex(&p, e, &a->addr)) return 0;
-    if (a->addr >= (1ull << 53)) return 0;
-    if (!LIT(&p, e, " value 0x") || !parse_hex(&p, e, &a->value)) return 0;
-    uint64_t size;
-    if (!LIT(&p, e, " size ") || !parse_dec(&p, e, 18, &size)) return 0;
-    if (size != 1 && size != 2 && size != 4 && size != 8) return 0;
-    a->size = (uint8_t)size;
-    if (size < 8 && (a->value >> (8 * size)) != 0) return 0;
-    /* (?: name '([^']*)')?\s*$ with the name present */
-    if (!LIT(&p, e, " name '")) return 0;
-    const uint8_t *ns0 = p;
-    while (p < e && *p != '\'') p++;
-    if (p == e) return 0;
-    size_t nlen = (size_t)(p - ns0);
-    if (nlen == 10 && eq(ns0, "msix-table", 10)) a->region = 0;
-    else if (nlen == 15 && eq(ns0, "xen-pci-pt-msix", 15)) a->region = 0;
-    else if (nlen == 8 && eq(ns0, "msix-pba", 8)) a->region = 1;
-    else return 0;
-    for (p++; p < e; p++) if (!js_space(*p)) return 0;
+    *ts_ns = ((double)sec - epoch) * 1e9 + (double)frac * POW10[9 - nfrac];
     return 1;
 }
 
-/* What QemuLogParser.parse makes of a line that parse_line did not take, as far as the fast path
- * may act on it without JavaScript: */
-#define REJ_IGNORED 0   /* not an access of interest: no event, another event, no name, another region */
-#define REJ_MALFORMED 1 /* parse returns a "malformed" reason: BODY does not match, or a field is out of range */
-#define REJ_OTHER 2     /* maybe an access (another prefix or stamp): JavaScript decides */
-
-/* Significant hex digits of [s, e) (all hex), after leading zeros (at least one kept). */
-static size_t hex_sig(const uint8_t *s, const uint8_t *e) {
-    while (e - s > 1 && *s == '0') s++;
-    return (size_t)(e - s);
-}
-
-static uint64_t hex_value(const uint8_t *s, const uint8_t *e) {
-    uint64_t v = 0;
-    for (; s < e; s++) v = (v << 4) | (uint64_t)hex_val(*s);
-    return v;
-}
-
-/* Classifies line [s, e) (one trailing CR dropped) as the JS parser would, given that the log has
- * shown region names (needle set): the BODY regex
+/* Reads line [s, e) (no newline, one trailing CR already dropped) of a log that has shown region
+ * names (the needle is set) as QemuLogParser.parse does, in one pass: after the first
+ * "memory_region_ops_" and "read "/"write ", the BODY regex
  *   ^cpu (-?\d{1,10}) (?:mr (?:0x[0-9a-fA-F]+|\(nil\)) )?addr 0x([0-9a-fA-F]+) value 0x([0-9a-fA-F]+)
  *    size (\d+)(?: name '([^']*)')?\s*$
- * after the first "memory_region_ops_" and "read "/"write ", matched by hand (it never needs
- * to backtrack: each optional part, once it fails, leaves text the next part cannot match), then
- * the range checks in parse()'s order. */
-static int reject_kind(const uint8_t *s, const uint8_t *e) {
+ * matched by hand (it never needs to backtrack: each optional part, once it fails, leaves text the
+ * next part cannot match), then the range checks in parse()'s order, then the region's name, then
+ * the stamp. The verdict is one of LINE_*; with LINE_ACCESS, *a holds the access. A malformed
+ * line, which a flood brings by the million, costs this one pass and no second parse. */
+static int read_line(const uint8_t *s, const uint8_t *e, double epoch, line_access *a) {
+    /* line.indexOf(EVENT): the first occurrence */
     const uint8_t *at = s;
     for (;;) {
         at = memchr(at, 'm', (size_t)(e - at));
-        if (!at || (size_t)(e - at) < EVENT_LEN) return REJ_IGNORED;
+        if (!at || (size_t)(e - at) < EVENT_LEN) return LINE_IGNORED;
         if (eq(at, EVENT, EVENT_LEN)) break;
         at++;
     }
     const uint8_t *p = at + EVENT_LEN;
-    if (!LIT(&p, e, "write ") && !LIT(&p, e, "read ")) return REJ_IGNORED;
-    if (!LIT(&p, e, "cpu ")) return REJ_MALFORMED;
+    if (LIT(&p, e, "write ")) a->write = 1;
+    else if (LIT(&p, e, "read ")) a->write = 0;
+    else return LINE_IGNORED;
+    if (!LIT(&p, e, "cpu ")) return LINE_MALFORMED;
     int neg = 0;
     if (p < e && *p == '-') {
         neg = 1;
@@ -286,10 +231,10 @@ static int reject_kind(const uint8_t *s, const uint8_t *e) {
     const uint8_t *ds = p;
     while (p < e && is_digit(*p)) p++;
     size_t nd = (size_t)(p - ds);
-    if (nd < 1 || nd > 10) return REJ_MALFORMED;
+    if (nd < 1 || nd > 10) return LINE_MALFORMED;
     uint64_t cpu = 0;
     for (const uint8_t *c = ds; c < p; c++) cpu = cpu * 10 + (uint64_t)(*c - '0');
-    if (!LIT(&p, e, " ")) return REJ_MALFORMED;
+    if (!LIT(&p, e, " ")) return LINE_MALFORMED;
     const uint8_t *save = p;
     if (LIT(&p, e, "mr ")) {
         int ok;
@@ -302,19 +247,19 @@ static int reject_kind(const uint8_t *s, const uint8_t *e) {
         }
         if (!ok || !LIT(&p, e, " ")) p = save;
     }
-    if (!LIT(&p, e, "addr 0x")) return REJ_MALFORMED;
+    if (!LIT(&p, e, "addr 0x")) return LINE_MALFORMED;
     const uint8_t *as = p;
     while (p < e && hex_val(*p) >= 0) p++;
     const uint8_t *ae = p;
-    if (ae == as || !LIT(&p, e, " value 0x")) return REJ_MALFORMED;
+    if (ae == as || !LIT(&p, e, " value 0x")) return LINE_MALFORMED;
     const uint8_t *vs = p;
     while (p < e && hex_val(*p) >= 0) p++;
     const uint8_t *ve = p;
-    if (ve == vs || !LIT(&p, e, " size ")) return REJ_MALFORMED;
+    if (ve == vs || !LIT(&p, e, " size ")) return LINE_MALFORMED;
     const uint8_t *ss = p;
     while (p < e && is_digit(*p)) p++;
     const uint8_t *se = p;
-    if (se == ss) return REJ_MALFORMED;
+    if (se == ss) return LINE_MALFORMED;
     const uint8_t *ns = NULL, *ne = NULL;
     const uint8_t *q = p;
     if (LIT(&q, e, " name '")) {
@@ -331,21 +276,35 @@ static int reject_kind(const uint8_t *s, const uint8_t *e) {
     }
     if (!ns) {
         while (p < e && js_space(*p)) p++;
-        if (p != e) return REJ_MALFORMED;
-        return REJ_IGNORED; /* no name in a log that shows names: another dispatch level's line */
+        if (p != e) return LINE_MALFORMED;
+        return LINE_IGNORED; /* no name in a log that shows names: another dispatch level's line */
     }
-    if (neg ? cpu > 1 : cpu > 0x7fffffffu) return REJ_MALFORMED;
+    if (neg ? cpu > 1 : cpu > 0x7fffffffu) return LINE_MALFORMED;
+    const size_t size_digits = (size_t)(se - ss);
     while (se - ss > 1 && *ss == '0') ss++;
     unsigned size = se - ss == 1 ? (unsigned)(*ss - '0') : 0;
-    if (size != 1 && size != 2 && size != 4 && size != 8) return REJ_MALFORMED;
-    if (hex_sig(as, ae) > 16) return REJ_MALFORMED;
-    if (hex_value(as, ae) >= (1ull << 53)) return REJ_MALFORMED;
-    if (hex_sig(vs, ve) > 16) return REJ_MALFORMED;
-    if (size < 8 && (hex_value(vs, ve) >> (8 * size)) != 0) return REJ_MALFORMED;
+    if (size != 1 && size != 2 && size != 4 && size != 8) return LINE_MALFORMED;
+    if (hex_sig(as, ae) > 16) return LINE_MALFORMED;
+    uint64_t addr = hex_value(as, ae);
+    if (addr >= (1ull << 53)) return LINE_MALFORMED;
+    if (hex_sig(vs, ve) > 16) return LINE_MALFORMED;
+    uint64_t value = hex_value(vs, ve);
+    if (size < 8 && (value >> (8 * size)) != 0) return LINE_MALFORMED;
     size_t nlen = (size_t)(ne - ns);
-    int msix = (nlen == 10 && eq(ns, "msix-table", 10)) || (nlen == 15 && eq(ns, "xen-pci-pt-msix", 15)) ||
-               (nlen == 8 && eq(ns, "msix-pba", 8));
-    return msix ? REJ_OTHER : REJ_IGNORED;
+    uint8_t region;
+    if (nlen == 10 && eq(ns, "msix-table", 10)) region = 0;
+    else if (nlen == 15 && eq(ns, "xen-pci-pt-msix", 15)) region = 0;
+    else if (nlen == 8 && eq(ns, "msix-pba", 8)) region = 1;
+    else return LINE_IGNORED;
+    /* a size the JavaScript reads through Number() of a long digit string: left to it */
+    if (size_digits > 18) return LINE_OTHER;
+    if (!parse_stamp(s, at, epoch, &a->ts_ns)) return LINE_OTHER;
+    a->cpu = neg ? -(int32_t)cpu : (int32_t)cpu;
+    a->addr = addr;
+    a->value = value;
+    a->size = (uint8_t)size;
+    a->region = region;
+    return LINE_ACCESS;
 }
 
 /* ---- The common line shape ---------------------------------------------------------------------- */
@@ -450,10 +409,10 @@ static inline __attribute__((always_inline)) uint64_t stamp_sec(const uint8_t *p
 
 /* The line QEMU 6.1+ prints for an MSI-X access, parsed at fixed places in one pass:
  *   TID@SEC.FRAC:memory_region_ops_(read|write) cpu N mr 0xP addr 0xA value 0xV size S name 'R'
- * with R a name parse_line accepts, no trailing blanks, and short fields. When line s (with at
- * least COMMON_SPAN bytes before the buffer's end) has this shape, fills *a exactly as parse_line
+ * with R a name read_line accepts, no trailing blanks, and short fields. When line s (with at
+ * least COMMON_SPAN bytes before the buffer's end) has this shape, fills *a exactly as read_line
  * would and returns the line's newline; every byte up to it was matched, so the line holds no NUL
- * and is short. Otherwise NULL, and parse_line decides (it takes every variant this one does not:
+ * and is short. Otherwise NULL, and read_line decides (it takes every variant this one does not:
  * other prefixes, cpu -1, no mr or (nil), long fields, blanks, ...). */
 static const uint8_t *parse_common(const uint8_t *s, double epoch, sec_memo *memo, line_access *a) {
     const uint8_t *p = s;
@@ -706,13 +665,13 @@ int32_t msx_scan_qemu(const uint8_t *buf, uint32_t from, uint32_t to, double *io
                 break;
             }
             const uint8_t *le = nl > p && nl[-1] == '\r' ? nl - 1 : nl;
-            if (!parse_line(p, le, epoch, &a)) {
-                int why = reject_kind(p, le);
-                if (why == REJ_OTHER || (why == REJ_MALFORMED && !(quiet & MSX_QUIET_MALFORMED))) {
+            const int kind = read_line(p, le, epoch, &a);
+            if (kind != LINE_ACCESS) {
+                if (kind == LINE_OTHER || (kind == LINE_MALFORMED && !(quiet & MSX_QUIET_MALFORMED))) {
                     rc = MSX_SCAN_PUNT;
                     break;
                 }
-                if (why == REJ_MALFORMED) malformed++;
+                if (kind == LINE_MALFORMED) malformed++;
                 lines++;
                 p = nl + 1;
                 continue;
