@@ -47,7 +47,8 @@ function main() {
     const exe = path.join(tmp, 'policy_micro');
     const flags = sh(process.execPath, ['scripts/native-files.js', 'cflags']).trim().split(/\s+/);
     const sources = sh(process.execPath, ['scripts/native-files.js', 'sources']).trim().split(/\s+/);
-    sh('gcc', ['-std=c11', '-O2', '-pthread', ...flags, ...sources, 'bench/policy_micro.c', '-o', exe]);
+    const libs = sh(process.execPath, ['scripts/native-files.js', 'libs']).trim().split(/\s+/).filter(Boolean);
+    sh('gcc', ['-std=c11', '-O2', '-pthread', ...flags, ...sources, 'bench/policy_micro.c', ...libs, '-o', exe]);
     const out = sh(exe, [trace, tmp, String(REPEAT), ...devs]);
     process.stderr.write(out);
     const rows = [];

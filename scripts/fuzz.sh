@@ -60,6 +60,7 @@ fi
 # Sources and include folders come from scripts/native-files.js (native/ mirrors src/ in stages).
 read -r -a NATIVE_SRC <<<"$(node scripts/native-files.js sources)"
 read -r -a NATIVE_INC <<<"$(node scripts/native-files.js cflags)"
+read -r -a NATIVE_LIBS <<<"$(node scripts/native-files.js libs)"
 
 harnesses=(feed scan)
 [ -n "$only" ] && harnesses=("$only")
@@ -69,7 +70,7 @@ for h in "${harnesses[@]}"; do
   else
     src=("${SCAN_DEFS[@]}" native/capture/scan.c fuzz/fuzz_scan.c)
   fi
-  if ! "$clang" "${FLAGS[@]}" -Wall -Wextra "${NATIVE_INC[@]}" "${src[@]}" -o "$work/fuzz_$h"; then
+  if ! "$clang" "${FLAGS[@]}" -Wall -Wextra "${NATIVE_INC[@]}" "${src[@]}" "${NATIVE_LIBS[@]}" -o "$work/fuzz_$h"; then
     echo "fuzz.sh: build of fuzz_$h failed" >&2
     exit 2
   fi
@@ -87,7 +88,7 @@ fail() { # HARNESS WHAT
   if [ "$1" = scan ]; then
     echo "fuzz.sh: (or rebuild it: $clang ${FLAGS[*]} '${SCAN_DEFS[0]}' ${NATIVE_INC[*]} native/capture/scan.c fuzz/fuzz_scan.c -o fuzz_scan)" >&2
   else
-    echo "fuzz.sh: (or rebuild it: $clang ${FLAGS[*]} ${NATIVE_INC[*]} ${NATIVE_SRC[*]} fuzz/fuzz_feed.c -o fuzz_feed)" >&2
+    echo "fuzz.sh: (or rebuild it: $clang ${FLAGS[*]} ${NATIVE_INC[*]} ${NATIVE_SRC[*]} fuzz/fuzz_feed.c ${NATIVE_LIBS[*]} -o fuzz_feed)" >&2
   fi
   exit 1
 }

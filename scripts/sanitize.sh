@@ -49,7 +49,8 @@ fi
 
 read -r -a NATIVE_SRC <<<"$(node scripts/native-files.js sources)"
 read -r -a NATIVE_INC <<<"$(node scripts/native-files.js cflags)"
-if ! "$cc" "${SAN_FLAGS[@]}" -Wall -Wextra "${NATIVE_INC[@]}" "${NATIVE_SRC[@]}" fuzz/random_feed.c -o "$work/random_feed"; then
+read -r -a NATIVE_LIBS <<<"$(node scripts/native-files.js libs)"
+if ! "$cc" "${SAN_FLAGS[@]}" -Wall -Wextra "${NATIVE_INC[@]}" "${NATIVE_SRC[@]}" fuzz/random_feed.c "${NATIVE_LIBS[@]}" -o "$work/random_feed"; then
   echo "sanitize.sh: build with $cc failed" >&2
   exit 2
 fi

@@ -83,6 +83,32 @@ test('a truncated .gz', () => {
   assertRefused([write('cut.log', gz.subarray(0, gz.length >> 1))], ['--lspci', lspci], /cut\.log: byte \d+: truncated gzip data/);
 });
 
+test('a truncated .gz is named at the byte where the data ends', () => {
+  const text = Array.from({ length: 20000 }, (_, i) => line(i, 'write', 0, crypto.randomBytes(4).toString('hex'))).join('\n');
+  const gz = zlib.gzipSync(text);
+  const cut = gz.subarray(0, gz.length >> 1);
+  assertRefused([write('cut2.log.gz', cut)], ['--lspci', lspci], new RegExp(`cut2\\.log\\.gz: byte ${cut.length}: truncated gzip data \\(the file ends inside the compressed stream\\)$`));
+});
+
+test('gzip data as gzip(1) reads it: members one after another, zero padding after the last; anything else after it is corrupt', () => {
+  const half = (from) => Array.from({ length: 2000 }, (_, i) => line(from + i, 'write', 0, (from + i).toString(16))).join('\n') + '\n';
+  const a = zlib.gzipSync(half(0));
+  const b = zlib.gzipSync(half(2000));
+  const kept = (r) => Number(/kept\s+([\d,]+)/.exec(r.stderr)[1].replace(/,/g, ''));
+  const two = capture([write('two.log.gz', Buffer.concat([a, b]))], ['--lspci', lspci]);
+  assert.equal(two.status, 0, two.stderr);
+  assert.equal(kept(two), 4000);
+  const padded = capture([write('padded.log.gz', Buffer.concat([a, Buffer.alloc(10240)]))], ['--lspci', lspci]);
+  assert.equal(padded.status, 0, padded.stderr);
+  assert.equal(kept(padded), 2000);
+  assertRefused([write('trailing.log.gz', Buffer.concat([a, b, Buffer.from('garbage\n')]))], ['--lspci', lspci],
+    /trailing\.log\.gz: byte \d+: corrupt gzip data \(incorrect header check\)$/);
+  // the byte named lies in the garbage after the two members
+  const r = capture([path.join(tmp, 'trailing.log.gz')], ['--lspci', lspci]);
+  const at = Number(/byte (\d+)/.exec(r.stderr)[1]);
+  assert.ok(at > a.length + b.length && at <= a.length + b.length + 8, r.stderr);
+});
+
 test('a log with no MSI-X accesses', () => {
   const log = write('rtc.log', "19027@1795667397.831603:memory_region_ops_write cpu 0 mr 0x56360ee74460 addr 0x70 value 0x8f size 1 name 'rtc-index'\n".repeat(3));
   assertRefused([log], ['--lspci', lspci], /rtc\.log: no MSI-X table or PBA accesses found \(3 lines read\)/);

@@ -82,7 +82,10 @@ test('replay with a library of another ABI version: one line naming it, exit 2',
     const so = path.join(dir, 'libother.so');
     const sources = execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'native-files.js'), 'sources'], { cwd: ROOT, encoding: 'utf8' }).trim().split(/\s+/);
     const includes = execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'native-files.js'), 'cflags'], { cwd: ROOT, encoding: 'utf8' }).trim().split(/\s+/);
-    execFileSync(cc, ['-std=c11', '-O0', '-shared', '-fPIC', '-pthread', '-fvisibility=hidden', '-DMSX_ABI_VERSION=2', ...includes, ...sources, '-o', so], { cwd: ROOT });
+    // zlib.h as node-gyp finds it (node's own headers): the library uses the zlib node exports
+    const nodeInclude = path.resolve(path.dirname(process.execPath), '..', 'include', 'node');
+    const zlib = fs.existsSync(path.join(nodeInclude, 'zlib.h')) ? [`-I${nodeInclude}`] : [];
+    execFileSync(cc, ['-std=c11', '-O0', '-shared', '-fPIC', '-pthread', '-fvisibility=hidden', '-DMSX_ABI_VERSION=2', ...includes, ...zlib, ...sources, '-o', so], { cwd: ROOT });
     const trace = path.join(ROOT, 'traces', 'qemu-7.2-linux-6.1-virtio-net-affinity', 'trace.msixtrace');
     const r = spawnSync(process.execPath, [...NODE_FLAGS, path.join(ROOT, 'bin', 'msixtrace.js'), 'replay', trace, '-m', 'xen-4.7'],
       { encoding: 'utf8', env: { ...process.env, MSIXTRACE_NATIVE_LIB: so } });

@@ -5,6 +5,7 @@
 #include "decode.h"
 #include "encode.h"
 #include "format.h"
+#include "gunzip.h"
 #include "pipe.h"
 #include "scan.h"
 
@@ -44,6 +45,8 @@ MSX_API int32_t msx_abi(int32_t *out, uint32_t cap)
         MSX_IO_POS, MSX_IO_LINES, MSX_IO_KEPT, MSX_SCAN_END, MSX_SCAN_FULL, MSX_SCAN_PUNT, (int32_t)MSX_SCAN_MAX_LINE,
         /* capture pipe reader: state slots */
         MSX_FILL_EOF, MSX_FILL_SLOTS,
+        /* capture gunzip: io slots, states */
+        MSX_GZ_IN_USED, MSX_GZ_OUT_FILL, MSX_GZ_STATE, MSX_GZ_SLOTS, MSX_GZ_MORE, MSX_GZ_END, MSX_GZ_CORRUPT,
         /* pointers (context tables) */
         (int32_t)sizeof(void *),
     };

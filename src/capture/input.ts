@@ -3,17 +3,16 @@
 // stopped (Ctrl-C) while waiting on a pipe that is still open, so every read races the stop signal.
 import * as fs from 'fs';
 import { Readable } from 'stream';
-import * as zlib from 'zlib';
 import { UserError } from '../errors';
 import { alignedBuffers } from '../util/aligned';
 import { displayName, isStdin } from '../util/stdin';
+import { GunzipChunks, GunzipFailure } from './gunzip';
 import { PipeChunks } from './pipe';
 
 const FILE_CHUNK = 1 << 20;
 // Chunk of the reused, aligned read buffers (a consumer that scans whole buffers natively): fewer,
 // larger chunks cut the per-chunk cost (a read request, a promise, an ffi call: ~0.1 ms each).
 const ALIGNED_CHUNK = 4 << 20;
-const GUNZIP_CHUNK = 1 << 18;
 
 export class InputStream {
   readonly name: string;
@@ -29,13 +28,15 @@ export class InputStream {
    * read into two alternating buffers (one being read ahead while the other is scanned) instead of
    * a fresh 1 MiB Buffer per read, which keeps RSS flat whatever the input size (fresh Buffers
    * wait for a garbage collection to be freed, and a scan that allocates little triggers few).
+   * Gzip data is inflated into such a pair too, and its compressed chunks are used up one at a
+   * time, so they are read into a pair whatever the consumer does.
    */
   reuseBuffers = false;
   private raw: Readable | null;
   private pipe: PipeChunks | null = null;
   private fd: number | null = null;
   private reading: Promise<unknown> = Promise.resolve();
-  private gunzip: zlib.Gunzip | null = null;
+  private gunzip: GunzipChunks | null = null;
   private it: AsyncIterator<Buffer>;
   private readonly onStop: () => void;
   // Chunks already read (format sniffing), handed out again before the stream resumes.
@@ -55,7 +56,7 @@ export class InputStream {
         st = null;
       }
       // A pipe or socket (the live path): fixed buffers. A redirected file: read like a file.
-      if (st?.isFIFO() || st?.isSocket()) this.pipe = new PipeChunks(0, ALIGNED_CHUNK, () => !this.reuseBuffers || this.gzip);
+      if (st?.isFIFO() || st?.isSocket()) this.pipe = new PipeChunks(0, ALIGNED_CHUNK, () => this.rawCopies());
       else if (st?.isFile()) this.fd = 0;
       else this.raw = process.stdin;
     } else {
@@ -100,6 +101,11 @@ export class InputStream {
     return input;
   }
 
+  /** Whether a raw chunk must be a copy: the consumer may hold it (and no gunzip uses it up first). */
+  private rawCopies(): boolean {
+    return !this.reuseBuffers && !this.gzip;
+  }
+
   private readInto(fd: number, buf: Buffer): Promise<number> {
     const r = new Promise<number>((resolve, reject) => {
       fs.read(fd, buf, 0, buf.length, null, (err, n) => (err ? reject(err) : resolve(n)));
@@ -113,7 +119,7 @@ export class InputStream {
     // Fresh buffers while the consumer may hold chunks; the aligned pair once it reuses them.
     let pair: Buffer[] | null = null;
     const next = (i: number): Buffer => {
-      if (!this.reuseBuffers || this.gzip) return Buffer.allocUnsafeSlow(FILE_CHUNK);
+      if (this.rawCopies()) return Buffer.allocUnsafeSlow(FILE_CHUNK);
       return (pair ??= alignedBuffers(ALIGNED_CHUNK, 2))[i];
     };
     let i = 0;
@@ -147,7 +153,7 @@ export class InputStream {
       fs.close(fd, () => undefined);
       return;
     }
-    this.pipe = new PipeChunks(fd, ALIGNED_CHUNK, () => !this.reuseBuffers || this.gzip, true);
+    this.pipe = new PipeChunks(fd, ALIGNED_CHUNK, () => this.rawCopies(), true);
     yield* this.pipeChunks(this.pipe);
   }
 
@@ -162,17 +168,11 @@ export class InputStream {
   private startGunzip(first: Buffer): void {
     this.gzip = true;
     const rawIt = this.it;
-    const source = Readable.from((async function* () {
-      yield first;
-      for (;;) {
-        const r = await rawIt.next();
-        if (r.done) return;
-        yield r.value;
-      }
-    })(), { objectMode: false });
-    this.gunzip = zlib.createGunzip({ chunkSize: GUNZIP_CHUNK });
-    source.on('error', (e) => this.gunzip?.destroy(e));
-    source.pipe(this.gunzip);
+    const raw = async (): Promise<Buffer | null> => {
+      const r = await rawIt.next();
+      return r.done ? null : r.value;
+    };
+    this.gunzip = new GunzipChunks(first, raw, ALIGNED_CHUNK, () => !this.reuseBuffers);
     this.it = this.gunzip[Symbol.asyncIterator]();
   }
 
@@ -218,16 +218,13 @@ export class InputStream {
   }
 
   private readError(e: NodeJS.ErrnoException): UserError {
-    if (this.gzip && (e.code?.startsWith('Z_') || /unexpected end of file|incorrect header|invalid/i.test(e.message))) {
-      const truncated = /unexpected end of file/i.test(e.message);
-      // rawBytes counts the compressed bytes read so far: where the stream broke off.
-      return new UserError(`${this.name}: byte ${this.rawBytes}: ${truncated ? 'truncated gzip data (the file ends inside the compressed stream)' : `corrupt gzip data (${e.message})`}`);
-    }
+    // The byte is the compressed offset where inflating stopped.
+    if (e instanceof GunzipFailure) return new UserError(`${this.name}: byte ${e.at}: ${e.message}`);
     return new UserError(`${this.name}: read error (${e.code ?? e.message})`);
   }
 
   private destroy(): void {
-    this.gunzip?.destroy();
+    this.gunzip?.close();
     // Leave fd 0 itself open; destroying the stream stops reading and lets the process exit.
     this.raw?.destroy();
     this.pipe?.destroy();

@@ -59,6 +59,12 @@ export interface NativeLib {
   // capture's pipe reader (native/capture/pipe.h): msx_pipe_fill blocks, so it runs through nativeAsync
   msx_pipe_fill(fd: number, buf: Buffer, cap: number, want: number, holdMs: number, idleMs: number, state: Buffer): number;
   msx_pipe_grow(fd: number, bytes: number): number;
+  // capture's gunzip (native/capture/gunzip.h): msx_gunzip_run runs through nativeAsync
+  msx_gunzip_create(): NativePointer;
+  msx_gunzip_destroy(g: NativePointer): void;
+  msx_gunzip_run(g: NativePointer, input: Buffer, from: number, to: number, out: Buffer, cap: number, io: Buffer): number;
+  msx_gunzip_at_end(g: NativePointer): number;
+  msx_gunzip_error(g: NativePointer): string;
   // dump text (native/dump/format.h)
   msx_format_events(batch: Buffer, cap: number, n: number, format: number, out: Buffer, outCap: number): number;
   // record: the raw per-CPU ring buffers of a tracefs instance (native/record/ring.h)
@@ -106,6 +112,11 @@ const SIGNATURES: { [K in keyof NativeLib]: Signature } = {
   msx_scan_qemu: ['int32', ['pointer', 'uint32', 'uint32', 'pointer', 'pointer', 'uint32', 'pointer', 'uint32', 'pointer']],
   msx_pipe_fill: ['int32', ['int32', 'pointer', 'uint32', 'uint32', 'uint32', 'uint32', 'pointer']],
   msx_pipe_grow: ['int32', ['int32', 'uint32']],
+  msx_gunzip_create: ['ctx', []],
+  msx_gunzip_destroy: ['void', ['ctx']],
+  msx_gunzip_run: ['int32', ['ctx', 'pointer', 'uint32', 'uint32', 'pointer', 'uint32', 'pointer']],
+  msx_gunzip_at_end: ['int32', ['ctx']],
+  msx_gunzip_error: ['string', ['ctx']],
   msx_format_events: ['int32', ['pointer', 'uint32', 'uint32', 'int32', 'pointer', 'uint32']],
   msx_ring_open: ['ctx', ['string', 'uint32', 'uint32', 'int32', 'uint32']],
   msx_ring_read: ['int32', ['ctx', 'pointer', 'uint32', 'pointer']],
@@ -136,6 +147,8 @@ export const ABI_RECORD: ReadonlyArray<readonly [name: string, value: number]> =
   ['scan io n', 4], ['scan io last_ts', 5], ['scan io pos', 6], ['scan io lines', 7], ['scan io kept', 8],
   ['scan end', 0], ['scan full', 1], ['scan punt', 2], ['scan max line', 1 << 20],
   ['pipe fill eof', 0], ['pipe fill slots', 2],
+  ['gunzip io in_used', 0], ['gunzip io out_fill', 1], ['gunzip io state', 2], ['gunzip io slots', 4],
+  ['gunzip more', 0], ['gunzip end', 1], ['gunzip corrupt', 2],
   ['pointer bytes', 8],
 ];
 
@@ -214,13 +227,13 @@ export function native(): NativeLib {
   return lib;
 }
 
-/** The functions of NativeLib that block in the kernel (waiting for input): nativeAsync runs them. */
-type BlockingCall = 'msx_pipe_fill';
+/** The functions of NativeLib that wait for input or take long on one buffer: nativeAsync runs them. */
+type BlockingCall = 'msx_pipe_fill' | 'msx_gunzip_run';
 
 /**
- * Runs a blocking native call on a thread of libuv's pool (ffi-napi's async form), so the JavaScript
- * thread keeps scanning and handling signals meanwhile. The Buffers passed stay referenced until it
- * returns. Only for calls that wait; work is never split into one call per event this way.
+ * Runs a native call on a thread of libuv's pool (ffi-napi's async form), so the JavaScript thread
+ * keeps scanning and handling signals meanwhile. The Buffers passed stay referenced until it
+ * returns. Only for calls that wait or work on a whole buffer, never one call per event.
  */
 export function nativeAsync<K extends BlockingCall>(name: K, ...args: Parameters<NativeLib[K]>): Promise<ReturnType<NativeLib[K]>> {
   const f = native()[name] as unknown as { async: (...a: unknown[]) => void };
