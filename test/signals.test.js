@@ -6,6 +6,7 @@ const assert = require('node:assert/strict');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
+const zlib = require('zlib');
 const { spawn } = require('child_process');
 const { TraceReader } = require('../dist/tracefile/reader.js');
 const { BIN, NODE_FLAGS } = require('./helpers/cli');
@@ -17,8 +18,12 @@ const { line, sleep, until } = require('./helpers/live-capture');
 
 const tempsOf = (dir) => fs.readdirSync(dir).filter((f) => /^\.msx-\d+-.*\.tmp$/.test(f));
 
-/** A capture reading a pipe that stays open, with `n` lines already written; resolves once its output's temporary exists. */
-async function live(t, out, n = 7) {
+/**
+ * A capture reading a pipe that stays open, with `n` lines already written; resolves once its
+ * output's temporary exists. gzip: the lines go through a gzip stream, flushed but not ended (a
+ * live `trace_pipe | gzip`-like source).
+ */
+async function live(t, out, n = 7, gzip = false) {
   const child = spawn(process.execPath, [...NODE_FLAGS, BIN, 'capture', '-', '-f', 'qemu-log', '--table', '0xfebc0000:5', '-o', out], { stdio: ['pipe', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => { stderr += d; });
@@ -28,7 +33,15 @@ async function live(t, out, n = 7) {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     child.stdin.destroy();
   });
-  child.stdin.write(Array.from({ length: n }, (_, i) => line(i)).join(''));
+  const text = Array.from({ length: n }, (_, i) => line(i)).join('');
+  if (gzip) {
+    const gz = zlib.createGzip();
+    gz.pipe(child.stdin);
+    gz.write(text);
+    gz.flush(zlib.constants.Z_SYNC_FLUSH);
+  } else {
+    child.stdin.write(text);
+  }
   // The temporary appears at the first kept access: the lines are read and the handlers are in place.
   await until('the first access', () => tempsOf(path.dirname(out)).some((f) => f.startsWith(`.msx-${child.pid}-`)));
   await sleep(100);
@@ -58,6 +71,19 @@ for (const sig of ['SIGTERM', 'SIGHUP']) {
     assert.deepEqual(tempsOf(dir), []);
   });
 }
+
+test('a live gzip stream: the lines inflated so far are captured without waiting for more (SIGTERM then)', async (t) => {
+  const dir = fs.mkdtempSync(path.join(tmp, 'gzip-'));
+  const out = path.join(dir, 'live.msixtrace');
+  const { child, exited, stderr } = await live(t, out, 7, true);
+  child.kill('SIGTERM');
+  const { code } = await exited;
+  assert.equal(code, 0, stderr());
+  assert.match(stderr(), /holds the 7 accesses read before SIGTERM/);
+  const { n, footer } = events(out);
+  assert.equal(n, 7);
+  assert.equal(footer.interrupted, true);
+});
 
 test('SIGKILL leaves the previous output and a temporary; the next run removes that temporary', async (t) => {
   const dir = fs.mkdtempSync(path.join(tmp, 'kill-'));

@@ -37,11 +37,15 @@ export class GunzipChunks {
     this.pending.catch(() => undefined); // a failure shows when the chunk is asked for
   }
 
-  /** Fills out with inflated bytes until it is full or the data ends; the bytes filled. */
+  /** Fills out with inflated bytes until it is full, the input read so far is used up, or the data
+   * ends; the bytes filled (0 only at the end). */
   private async inflate(out: Buffer): Promise<number> {
     let filled = 0;
     while (filled < out.length && !this.inputDone && !this.stopped) {
       if (!this.input || this.inPos >= this.input.length) {
+        // Hand over what is inflated before waiting for more input: a live gzip stream's lines
+        // must not wait for a full buffer (a file's chunk inflates to many buffers anyway).
+        if (filled > 0) break;
         this.input = await this.raw();
         this.inPos = 0;
         if (!this.input) {
