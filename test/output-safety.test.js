@@ -269,6 +269,21 @@ test('stale temporaries of dead runs are removed, those of live runs kept', () =
   assert.deepEqual(fs.readdirSync(dir).sort(), [path.basename(liveTmp), path.basename(other), 'out.msixtrace'].sort());
 });
 
+test('a temporary whose pid now names a process started after it was written is stale (a reused pid)', async (t) => {
+  const dir = dirOf('reused');
+  // A live process, started now; the temporaries bear its pid.
+  const sleeper = spawn('sleep', ['30'], { stdio: 'ignore' });
+  t.after(() => sleeper.kill('SIGKILL'));
+  const before = path.join(dir, `.msx-${sleeper.pid}-abcdefghijklmnop.tmp`);
+  const during = path.join(dir, `.msx-${sleeper.pid}-qrstuvwxyzABCDEF.tmp`);
+  for (const f of [before, during]) fs.writeFileSync(f, 'x');
+  // last written an hour before that process started: left by an earlier run of the same number
+  const hourAgo = new Date(Date.now() - 3600e3);
+  fs.utimesSync(before, hourAgo, hourAgo);
+  assert.equal(capture(path.join(dir, 'out.msixtrace')).status, 0);
+  assert.deepEqual(fs.readdirSync(dir).sort(), [path.basename(during), 'out.msixtrace'].sort());
+});
+
 test('a 250-byte output name works', () => {
   const dir = dirOf('long');
   const name = 'n'.repeat(250 - '.msixtrace'.length) + '.msixtrace';
