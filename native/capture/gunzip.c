@@ -61,8 +61,14 @@ MSX_GUNZIP_API int32_t msx_gunzip_run(msx_gunzip *g, const uint8_t *in, uint32_t
         g->z.next_out = out + fill;
         g->z.avail_out = cap - fill;
         int rc = inflate(&g->z, Z_NO_FLUSH);
+        const uint32_t was_at = at, was_fill = fill;
         at = to - g->z.avail_in;
         fill = cap - g->z.avail_out;
+        /* no progress with input and room left: zlib cannot go on with these bytes */
+        if (rc == Z_BUF_ERROR && at == was_at && fill == was_fill) {
+            corrupt(g, "inflate made no progress");
+            break;
+        }
         if (rc == Z_STREAM_END) {
             g->ended = 1;
         } else if (rc == Z_NEED_DICT) {
