@@ -64,7 +64,9 @@ once per batch, never per line or event; any line the C code cannot decide exact
 parser does is handed back to the JS parser, so traces and summaries are byte-identical
 (test/capture-fastpath.test.js). Plain command lines are read from each verb's option table
 without loading yargs (src/cli/options.ts), and the header/footer are encoded by hand
-(src/tracefile/schema.ts), so protobufjs is not loaded either.
+(src/tracefile/schema.ts), so protobufjs is not loaded either. A pipe is read the same way,
+a chunk at a time by \`msx_pipe_fill\` on a pool thread (native/capture/pipe.c), and gzip data is
+inflated by \`msx_gunzip_run\` on a pool thread into such a buffer pair (native/capture/gunzip.c).
 
 What bounds the figures (profiles: \`node --cpu-prof\`, \`perf record\`, valgrind instruction
 counts on bench/scan_micro.c, which times the scan alone on the same logs):
@@ -217,7 +219,7 @@ function main() {
   const edges = rows.filter((r) => r.script === 'capture-edges.js' && r.note);
   if (edges.length) {
     out.push('');
-    out.push('### Capture edges: pipes and floods');
+    out.push('### Capture edges: pipes, gzip and floods');
     out.push('');
     for (const r of edges) out.push(`- ${r.name}: ${r.note}`);
   }
