@@ -8,12 +8,12 @@ import { FORMAT_VERSION } from '../version';
 import { alignedBuffers, padTo64 } from '../util/aligned';
 import { escapeControls } from '../util/escape';
 import { displayName, isStdin } from '../util/stdin';
-import { GunzipError, GunzipSync } from '../util/gunzip-sync';
+import type { GunzipSync } from '../util/gunzip-sync';
 import { BatchDecoder, DecodeError, NativeDecoder } from '../native/decode';
 import { MAX_BATCH } from './batch-codec';
 import { decodeFooter, decodeHeader, Footer, Header } from './schema';
 import { varintAt, varintEnd, VARINT_TOO_LONG, WireError } from './wire';
-import { PACKET_EVENTS, PACKET_FOOTER, PACKET_HEADER } from './writer';
+import { PACKET_EVENTS, PACKET_FOOTER, PACKET_HEADER } from './packets';
 
 const CHUNK = 1 << 20;
 const MAX_PACKET = 64 << 20;
@@ -21,6 +21,14 @@ const MAX_PACKET = 64 << 20;
 export interface ReadOptions {
   /** Stop quietly at the first damaged packet instead of failing (keeps the complete batches). */
   salvage?: boolean;
+}
+
+// The gzip reader (a worker thread) is loaded only for a gzipped trace: worker_threads costs a
+// plain replay's start-up a few ms.
+let gunzipMod: typeof import('../util/gunzip-sync') | null = null;
+function gunzipSync(): typeof import('../util/gunzip-sync') {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  return (gunzipMod ??= require('../util/gunzip-sync') as typeof import('../util/gunzip-sync'));
 }
 
 function isGzip(fd: number): boolean {
@@ -61,7 +69,7 @@ export class TraceReader {
       }
       this.ownsFd = true;
       if (fs.fstatSync(this.fd).isDirectory()) throw new UserError(`${this.file}: is a directory, not a .msixtrace file`);
-      if (isGzip(this.fd)) this.gz = new GunzipSync(file);
+      if (isGzip(this.fd)) this.gz = new (gunzipSync().GunzipSync)(file);
     }
     if (!this.nextPacket()) throw this.error(0, 'empty file, not a .msixtrace trace');
     const firstAt = this.pkAt;
@@ -115,7 +123,7 @@ export class TraceReader {
         got = this.gz ? this.gz.read(this.win, this.winLen, CHUNK) : fs.readSync(this.fd, this.win, this.winLen, CHUNK, null);
         break;
       } catch (e) {
-        if (e instanceof GunzipError) {
+        if (this.gz && e instanceof gunzipSync().GunzipError) {
           // The offset is in the compressed file: where its data broke off.
           const f = e.failure;
           throw this.error(f.at, f.truncated ? 'truncated gzip data' : `bad gzip data (${f.message})`);

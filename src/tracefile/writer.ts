@@ -11,14 +11,13 @@ import { FORMAT_VERSION, TOOL_VERSION } from '../version';
 import { MAX_BATCH } from './batch-codec';
 import { NativeBatchEncoder, refusal, THREAD_MIN_EVENTS } from '../native/encode';
 import { Device, encodeFooter, encodeHeader, Footer, Header } from './schema';
+import { PACKET_EVENTS, PACKET_FOOTER, PACKET_HEADER } from './packets';
 import { varintSize, WireWriter } from './wire';
 
 // The longest packet a reader accepts (src/tracefile/reader.ts refuses longer ones as corrupt).
 export const MAX_PACKET_BYTES = 64 << 20;
 
-export const PACKET_HEADER = 1;
-export const PACKET_EVENTS = 2;
-export const PACKET_FOOTER = 3;
+export { PACKET_EVENTS, PACKET_FOOTER, PACKET_HEADER } from './packets';
 
 export interface WriterInit {
   sourceFormat: string;
