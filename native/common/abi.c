@@ -8,6 +8,7 @@
 #include "gunzip.h"
 #include "pipe.h"
 #include "scan.h"
+#include "scan_kvm.h"
 
 /* A batch of this many events lays the columns out at multiples of it: offset / ABI_CAP is the
  * column's byte position per event. */
@@ -43,6 +44,8 @@ MSX_API int32_t msx_abi(int32_t *out, uint32_t cap)
         /* capture scan: io slots and the indexes used, return codes, longest line */
         MSX_IO_SLOTS, MSX_IO_EPOCH, MSX_IO_SHIFT, MSX_IO_GUEST, MSX_IO_LIMIT, MSX_IO_N, MSX_IO_LAST_TS,
         MSX_IO_POS, MSX_IO_LINES, MSX_IO_KEPT, MSX_SCAN_END, MSX_SCAN_FULL, MSX_SCAN_PUNT, (int32_t)MSX_SCAN_MAX_LINE,
+        /* capture scan of kvm_mmio lines: io slots, doubles per range and per open read */
+        MSX_KIO_SLOTS, MSX_KRANGE_FIELDS, MSX_KOPEN_FIELDS,
         /* capture pipe reader: state slots */
         MSX_FILL_EOF, MSX_FILL_SLOTS,
         /* capture gunzip: io slots, states */

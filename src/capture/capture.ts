@@ -18,6 +18,8 @@ import { InputStream } from './input';
 import { BINARY_FORMAT, binaryKind, CaptureInput, openBinary } from './binary-inputs';
 import { LineScanner } from './lines';
 import { fastScanning, QemuFastScan, ScanContext } from './fastpath';
+import { KvmFastScan, KvmScanContext } from './fastpath-kvm';
+import { KvmMmioParser } from './formats/kvm-mmio';
 import { EventSink } from './sink';
 import { QUIET_MALFORMED, QUIET_NO_EVENTS, QUIET_OUTSIDE, scanLib } from '../native/scan';
 import { looksLikeText, Sniffer } from './sniff';
@@ -85,6 +87,10 @@ class Capture {
   private firstShift = 0;
   private lastTs = 0;
   private mapsSeen = 0;
+  /** Lines the native scans took (MSIXTRACE_DEBUG=1 says how many). */
+  private nativeLines = 0;
+  /** What a fast path still owes the stats once its source has been read. */
+  private afterText: Array<() => void> = [];
   private readonly progress = new Progress('capture');
 
   constructor(private readonly opts: CaptureOptions) {
@@ -277,7 +283,7 @@ class Capture {
   private async readText(s: Source, parser: LineParser): Promise<void> {
     const out = newRawAccess();
     const name = s.input.name;
-    const fast = this.fastScanner(s, parser);
+    const fast = this.fastScanner(s, parser) ?? this.kvmFastScanner(s, parser);
     const scanner = new LineScanner({
       get needle() { return parser.needle; },
       fast,
@@ -298,10 +304,14 @@ class Capture {
         this.progress.update(s.input.rawBytes, s.input.totalBytes ?? undefined, s.input.totalBytes ? '' : ' bytes');
       }
       scanner.end();
+      for (const f of this.afterText.splice(0)) f();
       if (parser.drain) while (parser.drain(out)) this.access(s, out, name, scanner.lines);
     } finally {
       this.stats.lines += scanner.lines;
       this.stats.lost += parser.lost;
+      // which path read the log: the tests that compare the two check that the native one ran
+      if (process.env.MSIXTRACE_DEBUG === '1') process.stderr.write(`msixtrace: debug: ${name}: ${this.nativeLines} of ${scanner.lines} lines scanned natively\n`);
+      this.nativeLines = 0;
     }
   }
 
@@ -338,13 +348,70 @@ class Capture {
       const st = this.stats;
       ctx.quiet = (live ? 0 : QUIET_NO_EVENTS) | (this.opts.strict ? 0 : (st.malformed.full ? QUIET_MALFORMED : 0) | (st.outside.full ? QUIET_OUTSIDE : 0));
       const before = scan.kept;
-      const pos = scan.scan(buf, from, to, ctx, (n) => { sc.lines += n; });
+      const pos = scan.scan(buf, from, to, ctx, (n) => { sc.lines += n; this.nativeLines += n; });
       this.lastTs = ctx.lastTs;
       // what access() would have counted for the lines the scan counted itself
       st.malformed.count += ctx.malformed;
       st.outside.count += ctx.outside;
       this.parsedAccesses += scan.kept - before + ctx.outside;
       scan.drainCounts(keep);
+      return pos;
+    };
+  }
+
+  /**
+   * The native fast path for an ftrace kvm_mmio source (fastpath-kvm.ts), as a LineScanner.fast: it
+   * runs once the first access has started the trace's clock, without --guest (whose selection and
+   * labels stay with GuestIds), on the lines that name their process (tgid). Guests and devices enter its
+   * range table once the JavaScript path has placed an access of theirs.
+   */
+  private kvmFastScanner(s: Source, parser: LineParser): ((buf: Buffer, from: number, to: number, sc: LineScanner) => number) | undefined {
+    if (s.format !== 'kvm-ftrace' || !fastScanning() || this.dynamicGeometry || this.opts.guest !== undefined) return undefined;
+    if (!(parser instanceof KvmMmioParser)) return undefined;
+    const scan = new KvmFastScan(scanLib());
+    let version = '';
+    let builtAt = -Infinity; // the line count when the range table was last built
+    // Lines left to JavaScript without asking the scan: after a call that took no line, the next
+    // 1, 2, 4 ... 64 lines, so a log the scan keeps handing back (every line a new device) costs no
+    // ffi call per line.
+    let skip = 0;
+    let backoff = 0;
+    const ctx: KvmScanContext = { shift: 0, lastTs: 0, target: null!, quiet: false, malformed: 0, misses: 0 };
+    const keep = (device: number, region: number, dir: number, count: number): void => this.stats.keepMany(device, region, dir, count);
+    // The kept counts go to the summary when the table changes and once the source is read: draining
+    // them per call would cost the table's size per call.
+    this.afterText.push(() => scan.drainCounts(keep));
+    return (buf, from, _to, sc) => {
+      const target = this.sink.target;
+      // Before the first kept access (no clock), or while accesses are owed. (Lines without a tgid
+      // go to JavaScript, which notes them; without --guest a tgid is the guest either way.)
+      if (s.shift === null || target === null || parser.owing) return from;
+      if (skip > 0) {
+        skip--;
+        return from;
+      }
+      // A table behind the devices only hands more lines back; rebuilding it costs its size, so it
+      // is rebuilt once a quarter of its size in lines has gone by: a log whose every line names a
+      // new device (50 k of them) stays linear.
+      if (this.guests.tableVersion !== version && sc.lines - builtAt >= scan.records / 4) {
+        scan.drainCounts(keep);
+        version = this.guests.tableVersion;
+        builtAt = sc.lines;
+        scan.setRanges(this.guests.guestRangeTable());
+      }
+      ctx.shift = s.shift;
+      ctx.lastTs = this.lastTs;
+      ctx.target = target;
+      ctx.quiet = !this.opts.strict && this.stats.malformed.full;
+      const before = scan.kept;
+      const pos = scan.scan(buf, from, _to, ctx, parser, (n) => { sc.lines += n; this.nativeLines += n; });
+      this.lastTs = ctx.lastTs;
+      // what parse() and access() would have counted for the lines the scan took
+      this.stats.malformed.count += ctx.malformed;
+      this.stats.notMsix += ctx.misses;
+      this.parsedAccesses += scan.kept - before + ctx.misses;
+      if (pos === from) skip = backoff = Math.min(64, backoff * 2 || 1);
+      else backoff = 0;
       return pos;
     };
   }

@@ -9,7 +9,7 @@
 import * as fs from 'fs';
 import { UserError } from '../errors';
 import { Device, device } from '../tracefile/schema';
-import { Geometry, geometryFromFlags, geometryFromLspci, Hit, MAX_DEVICES } from './geometry';
+import { Geometry, geometryFromFlags, geometryFromLspci, Hit, MAX_DEVICES, RANGE_FIELDS } from './geometry';
 import { guestFileArg } from './guest-file-arg';
 import { readMtreeFile } from './mtree';
 
@@ -45,6 +45,8 @@ export class GuestDevices {
   private frozen = false;
   /** Accesses of guests without a geometry, by guest. */
   readonly noGeometry = new Map<number, number>();
+  /** Guests with a geometry that an access has named (the native scan's range table holds them). */
+  private readonly named = new Set<number>();
 
   constructor(opts: GeometryOptions) {
     let template: Geometry | null = null;
@@ -134,11 +136,37 @@ export class GuestDevices {
       this.noGeometry.set(guest, (this.noGeometry.get(guest) ?? 0) + 1);
       return -1;
     }
+    this.named.add(guest);
     if (!g.classify(addr, hit)) return 0;
     const d = this.slot(guest, hit.device, g);
     if (d < 0) return 0;
     hit.device = d;
     return 1;
+  }
+
+  /** Changes whenever guestRangeTable() would give another table (devices and guests only grow). */
+  get tableVersion(): string {
+    return `${this.devices.length}/${this.named.size}`;
+  }
+
+  /**
+   * The ranges of every guest accesses have named, for msx_scan_kvm (native/capture/scan_kvm.h):
+   * records of (guest, start, end, header device or -1 while the guest has not used it, region,
+   * base), by guest, then address. A guest not in it is the JavaScript path's to place.
+   */
+  guestRangeTable(): Float64Array {
+    const guests = [...this.named].sort((a, b) => a - b);
+    const parts: number[] = [];
+    for (const guest of guests) {
+      const g = this.geometryFor(guest)!;
+      const s = this.slots.get(guest) ?? [];
+      const t = g.rangeTable();
+      for (let i = 0; i < t.length; i += RANGE_FIELDS) {
+        const local = t[i + 2];
+        parts.push(guest, t[i], t[i + 1], s[local] ?? -1, t[i + 3], t[i + 4]);
+      }
+    }
+    return Float64Array.from(parts);
   }
 
   /**

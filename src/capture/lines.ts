@@ -11,7 +11,7 @@ export interface LineHandler {
   line(text: string, lineNo: number): void;
   malformed(lineNo: number, why: string): void;
   /**
-   * Optional whole-buffer fast path, tried while a needle is set: handles the complete lines of
+   * Optional whole-buffer fast path (it says itself when it cannot run: by returning `from`): handles the complete lines of
    * buf[from, to) from `from` on exactly as line() would (adding them to scanner.lines), and
    * returns the start of the first line it left to line()/malformed() (to when it took them all).
    */
@@ -105,7 +105,7 @@ export class LineScanner {
     let nul = -2;
     let pos = from;
     while (pos < to) {
-      if (needle !== null && h.fast !== undefined) {
+      if (h.fast !== undefined) {
         pos = h.fast(buf, pos, to, this);
         if (pos >= to) break;
       }

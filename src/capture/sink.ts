@@ -4,7 +4,17 @@
 // end, so events wait until then, in bounded memory (EventSpill: on disk past a few batches).
 import { Footer } from '../tracefile/schema';
 import { TraceWriter, WriterInit } from '../tracefile/writer';
+import { EventBatch } from '../events';
 import { EventSpill } from './spill';
+
+/** A batch filled in place, and how to hand it on: a TraceWriter, or the EventSpill. */
+export interface BatchTarget {
+  /** Take it again after flush(): it may be another batch then. */
+  readonly batch: EventBatch;
+  readonly batchLimit: number;
+  /** Writes out (or sets aside) the batch's events, full or not. */
+  flush(): void;
+}
 
 export class EventSink {
   private writer: TraceWriter | null = null;
@@ -30,6 +40,14 @@ export class EventSink {
 
   private open(): TraceWriter {
     return new TraceWriter(this.output, this.init());
+  }
+
+  /**
+   * Where a native scan may fill batches in place: the open writer, or while events wait for the
+   * device list (deferred), the batches set aside; null before the writer is opened.
+   */
+  get target(): BatchTarget | null {
+    return this.held ?? this.writer;
   }
 
   /** The open writer when events go straight to it (its batch may be filled directly), else null. */

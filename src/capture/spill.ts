@@ -20,8 +20,13 @@ export class EventSpill {
   private spilled = 0;
   private readonly count = Buffer.alloc(4);
   private readonly cleanup = (): void => this.close();
+  /** Events set aside, in memory and on disk (the current batch's are not counted yet). */
+  private settled = 0;
+
   /** Events held, in memory and on disk. */
-  events = 0;
+  get events(): number {
+    return this.settled + this.current.n;
+  }
 
   /** The batch being filled (DEFAULT_BATCH events); full ones are set aside by push(). */
   private current = new EventBatch(DEFAULT_BATCH);
@@ -30,9 +35,27 @@ export class EventSpill {
   push(ts: number, guest: number, vcpu: number, device: number, region: number, offset: number, size: number,
        dir: number, lo: number, hi: number): void {
     this.current.push(ts, guest, vcpu, device, region, offset, size, dir, lo, hi);
-    this.events++;
+    if (this.current.full) this.flush();
+  }
+
+  // A native scan fills the current batch in place (src/capture/fastpath-kvm.ts), as a TraceWriter's.
+
+  /** The batch being filled: take it again after flush(). */
+  get batch(): EventBatch {
+    return this.current;
+  }
+
+  get batchLimit(): number {
+    return DEFAULT_BATCH;
+  }
+
+  /** Sets the current batch aside (when it holds events) and starts the next. */
+  flush(): void {
+    const b = this.current;
+    if (b.n === 0) return;
+    this.settled += b.n;
     // A batch kept in memory needs a successor; a spilled one is cleared and filled again.
-    if (this.current.full && this.setAside(this.current)) this.current = new EventBatch(DEFAULT_BATCH);
+    if (this.setAside(b)) this.current = new EventBatch(DEFAULT_BATCH);
   }
 
   /** True when b is now held in memory, false when it was written out (and cleared). */

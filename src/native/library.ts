@@ -56,6 +56,9 @@ export interface NativeLib {
   // capture scan (native/capture/scan.h)
   msx_scan_qemu(buf: Buffer, from: number, to: number, io: Buffer, ranges: Buffer, nranges: number, batch: Buffer,
     cap: number, counts: Buffer): number;
+  // capture scan of ftrace kvm_mmio lines (native/capture/scan_kvm.h)
+  msx_scan_kvm(buf: Buffer, from: number, to: number, io: Buffer, ranges: Buffer, nranges: number, batch: Buffer,
+    cap: number, counts: Buffer, open: Buffer): number;
   // capture's pipe reader (native/capture/pipe.h): msx_pipe_fill blocks, so it runs through nativeAsync
   msx_pipe_fill(fd: number, buf: Buffer, cap: number, want: number, holdMs: number, idleMs: number, state: Buffer): number;
   msx_pipe_grow(fd: number, bytes: number): number;
@@ -110,6 +113,7 @@ const SIGNATURES: { [K in keyof NativeLib]: Signature } = {
   msx_encode_start: ['int32', ['ctx', 'pointer', 'uint32', 'uint32', 'uint32', 'pointer', 'uint32']],
   msx_encode_finish: ['int32', ['ctx']],
   msx_scan_qemu: ['int32', ['pointer', 'uint32', 'uint32', 'pointer', 'pointer', 'uint32', 'pointer', 'uint32', 'pointer']],
+  msx_scan_kvm: ['int32', ['pointer', 'uint32', 'uint32', 'pointer', 'pointer', 'uint32', 'pointer', 'uint32', 'pointer', 'pointer']],
   msx_pipe_fill: ['int32', ['int32', 'pointer', 'uint32', 'uint32', 'uint32', 'uint32', 'pointer']],
   msx_pipe_grow: ['int32', ['int32', 'uint32']],
   msx_gunzip_create: ['ctx', []],
@@ -146,6 +150,7 @@ export const ABI_RECORD: ReadonlyArray<readonly [name: string, value: number]> =
   ['scan io slots', 16], ['scan io epoch', 0], ['scan io shift', 1], ['scan io guest', 2], ['scan io limit', 3],
   ['scan io n', 4], ['scan io last_ts', 5], ['scan io pos', 6], ['scan io lines', 7], ['scan io kept', 8],
   ['scan end', 0], ['scan full', 1], ['scan punt', 2], ['scan max line', 1 << 20],
+  ['kvm scan io slots', 16], ['kvm scan range fields', 6], ['kvm scan open fields', 8],
   ['pipe fill eof', 0], ['pipe fill slots', 2],
   ['gunzip io in_used', 0], ['gunzip io out_fill', 1], ['gunzip io state', 2], ['gunzip io slots', 4],
   ['gunzip more', 0], ['gunzip end', 1], ['gunzip corrupt', 2],

@@ -244,6 +244,30 @@ export abstract class KvmMmioParser implements LineParser {
     return this.open.size > 0;
   }
 
+  // The native scan (src/capture/fastpath-kvm.ts) and this parser take turns over a log's lines: the
+  // reads still open pass between them, oldest first, so that each side pairs them as the other would.
+
+  /** Accesses are owed (a read was abandoned and its line's own access waits): lines stay here until paid. */
+  get owing(): boolean {
+    return this.backlog.length > 0;
+  }
+
+  /** Hands the open reads over, oldest first (forgotten here). */
+  takeOpen(each: (thread: number, a: RawAccess) => void): void {
+    for (const [thread, a] of this.open) {
+      each(thread, a);
+      this.spare.push(a);
+    }
+    this.open.clear();
+  }
+
+  /** Takes back a read left open by the native scan (after those already open here). */
+  putOpen(thread: number, tsNs: number, guest: number, vcpu: number, addr: number, size: number, lo: number, hi: number): void {
+    const a = this.take();
+    a.tsNs = tsNs; a.guest = guest; a.vcpu = vcpu; a.addr = addr; a.size = size; a.write = false; a.lo = lo; a.hi = hi; a.region = '';
+    this.open.set(thread, a);
+  }
+
   /** Handles the kvm_mmio payload at `at` with the context in this.ctx. */
   protected mmio(line: string, at: number, out: RawAccess): LineResult {
     const type = parseKvmMmio(line, at, out);
