@@ -6,22 +6,24 @@
 #              (msx_scan_qemu), seeds in fuzz/corpus-scan/
 #   fuzz_gunzip fuzz/fuzz_gunzip.c with native/capture/gunzip.c (and zlib): capture's inflater
 #              (msx_gunzip_run), seeds in fuzz/corpus-gunzip/
+#   fuzz_kvm   fuzz/fuzz_scan_kvm.c with native/capture/scan_kvm.c: the capture scan of ftrace
+#              kvm_mmio lines (msx_scan_kvm), seeds in fuzz/corpus-kvm/
 #
 #   scripts/fuzz.sh [SECONDS [LIBFUZZER-OPTION...]]
-#     SECONDS  total -max_total_time (default 60): a fifth to fuzz_gunzip, the rest half and half
-#              between the other two (fuzz_feed gets the odd second); 0 runs fuzz_feed without a
-#              time limit, then nothing
+#     SECONDS  total -max_total_time (default 60): a fifth each to fuzz_gunzip and fuzz_kvm, the
+#              rest half and half between the other two (fuzz_feed gets the odd second); 0 runs
+#              fuzz_feed without a time limit, then nothing
 #     LIBFUZZER-OPTION  passed on to both, e.g. -seed=1 -jobs=2 -workers=2
 #   CLANG=...                  compiler (default clang)
 #   MSX_FUZZ_ARTIFACTS=dir     where crash inputs go (default: a fresh temp dir, kept on failure)
 #   MSX_FUZZ_CORPUS=dir        grow this corpus dir across runs (fuzz_feed's; the others' are
-#                              dir-scan and dir-gunzip)
+#                              dir-scan, dir-gunzip and dir-kvm)
 #                              (default: temp dirs, discarded)
 #   MSX_FUZZ_EXCLUDE=wrap,unaligned  mask geometry classes (see fuzz/fuzz_feed.c)
-#   MSX_FUZZ_ONLY=feed|scan|gunzip  build and run one harness only (its time is still its share)
+#   MSX_FUZZ_ONLY=feed|scan|gunzip|kvm  build and run one harness only (its time is still its share)
 #
 # Per harness, first every input in fuzz/repro/ (reproducers of bugs found before: scan-* are
-# fuzz_scan's, gunzip-* fuzz_gunzip's, the rest fuzz_feed's) and in its seed corpus is run once as a regression check, then
+# fuzz_scan's, gunzip-* fuzz_gunzip's, kvm-* fuzz_kvm's, the rest fuzz_feed's) and in its seed corpus is run once as a regression check, then
 # the fuzzer runs. Exit status: 0 no crash; 1 a crash, leak, sanitizer report or invariant violation
 # in any (the input is saved, its path printed; the harnesses after it are not run); 2 a build
 # failure or bad arguments; 77 no clang with libFuzzer here (skip).
@@ -32,19 +34,22 @@ secs=${1:-60}
 [ $# -gt 0 ] && shift
 case $secs in '' | *[!0-9]*) echo "usage: scripts/fuzz.sh [SECONDS [LIBFUZZER-OPTION...]]" >&2; exit 2 ;; esac
 only=${MSX_FUZZ_ONLY:-}
-case $only in '' | feed | scan | gunzip) ;; *) echo "fuzz.sh: MSX_FUZZ_ONLY must be feed, scan or gunzip" >&2; exit 2 ;; esac
+case $only in '' | feed | scan | gunzip | kvm) ;; *) echo "fuzz.sh: MSX_FUZZ_ONLY must be feed, scan, gunzip or kvm" >&2; exit 2 ;; esac
 
-# A fifth to the inflater (a thin loop around zlib), then half and half: fuzz_feed's models have
-# been fuzzed longer, fuzz_scan's SIMD paths are newer.
+# A fifth each to the inflater (a thin loop around zlib) and the kvm_mmio scan (byte-level parsing,
+# no SIMD), then half and half: fuzz_feed's models have been fuzzed longer, fuzz_scan's SIMD paths
+# are newer.
 if [ "$secs" -eq 0 ]; then
-  feed_secs=0 scan_secs=0 gunzip_secs=0
+  feed_secs=0 scan_secs=0 gunzip_secs=0 kvm_secs=0
 else
   gunzip_secs=$((secs / 5))
-  scan_secs=$(((secs - gunzip_secs) / 2))
-  feed_secs=$((secs - gunzip_secs - scan_secs))
+  kvm_secs=$((secs / 5))
+  scan_secs=$(((secs - gunzip_secs - kvm_secs) / 2))
+  feed_secs=$((secs - gunzip_secs - kvm_secs - scan_secs))
   # -max_total_time=0 would mean no limit
   [ "$scan_secs" -eq 0 ] && scan_secs=1
   [ "$gunzip_secs" -eq 0 ] && gunzip_secs=1
+  [ "$kvm_secs" -eq 0 ] && kvm_secs=1
 fi
 
 clang=${CLANG:-clang}
@@ -70,13 +75,14 @@ read -r -a NATIVE_SRC <<<"$(node scripts/native-files.js sources)"
 read -r -a NATIVE_INC <<<"$(node scripts/native-files.js cflags)"
 read -r -a NATIVE_LIBS <<<"$(node scripts/native-files.js libs)"
 
-harnesses=(feed scan gunzip)
+harnesses=(feed scan gunzip kvm)
 [ -n "$only" ] && harnesses=("$only")
 for h in "${harnesses[@]}"; do
   case $h in
     feed) src=("${NATIVE_SRC[@]}" fuzz/fuzz_feed.c) ;;
     scan) src=("${SCAN_DEFS[@]}" native/capture/scan.c fuzz/fuzz_scan.c) ;;
     gunzip) src=(native/capture/gunzip.c fuzz/fuzz_gunzip.c) ;;
+    kvm) src=(native/capture/scan_kvm.c fuzz/fuzz_scan_kvm.c) ;;
   esac
   if ! "$clang" "${FLAGS[@]}" -Wall -Wextra "${NATIVE_INC[@]}" "${src[@]}" "${NATIVE_LIBS[@]}" -o "$work/fuzz_$h"; then
     echo "fuzz.sh: build of fuzz_$h failed" >&2
@@ -95,6 +101,8 @@ fail() { # HARNESS WHAT
   echo "fuzz.sh: crash inputs in $artifacts; rerun one with: $work/fuzz_$1 <file>" >&2
   if [ "$1" = scan ]; then
     echo "fuzz.sh: (or rebuild it: $clang ${FLAGS[*]} '${SCAN_DEFS[0]}' ${NATIVE_INC[*]} native/capture/scan.c fuzz/fuzz_scan.c -o fuzz_scan)" >&2
+  elif [ "$1" = kvm ]; then
+    echo "fuzz.sh: (or rebuild it: $clang ${FLAGS[*]} ${NATIVE_INC[*]} native/capture/scan_kvm.c fuzz/fuzz_scan_kvm.c -o fuzz_kvm)" >&2
   elif [ "$1" = gunzip ]; then
     echo "fuzz.sh: (or rebuild it: $clang ${FLAGS[*]} ${NATIVE_INC[*]} native/capture/gunzip.c fuzz/fuzz_gunzip.c ${NATIVE_LIBS[*]} -o fuzz_gunzip)" >&2
   else
@@ -109,12 +117,12 @@ run() { # HARNESS SECONDS SEEDS EXTRA-LIBFUZZER-OPTION...
   shift 3
   local bin=$work/fuzz_$h inputs
   # Regression: every checked-in input once, without mutation.
-  if [ "$h" = scan ] || [ "$h" = gunzip ]; then
+  if [ "$h" != feed ]; then
     inputs=(fuzz/repro/"$h"-* "$seeds"/*)
   else
     inputs=()
     for f in fuzz/repro/*; do
-      case ${f##*/} in scan-* | gunzip-*) ;; *) inputs+=("$f") ;; esac
+      case ${f##*/} in scan-* | gunzip-* | kvm-*) ;; *) inputs+=("$f") ;; esac
     done
     inputs+=("$seeds"/*)
   fi
@@ -150,5 +158,6 @@ for h in "${harnesses[@]}"; do
     # execution time so such inputs are tried without taking over the run (~8x the execs).
     scan) run scan "$scan_secs" fuzz/corpus-scan -entropic_scale_per_exec_time=1 "$@" ;;
     gunzip) run gunzip "$gunzip_secs" fuzz/corpus-gunzip "$@" ;;
+    kvm) run kvm "$kvm_secs" fuzz/corpus-kvm "$@" ;;
   esac
 done

@@ -20,7 +20,7 @@
 
 /* io[] slots (doubles). in: set by the caller; out: set by the scan. */
 #define MSX_KIO_SHIFT 0     /* in: the source's shift (ns added to a line's stamp) */
-#define MSX_KIO_LIMIT 1     /* in: events the batch may hold */
+#define MSX_KIO_LIMIT 1     /* in: events the batch may hold (at least 2: a line may give two) */
 #define MSX_KIO_N 2         /* in/out: events in the batch */
 #define MSX_KIO_LAST_TS 3   /* in/out: ts of the last kept event */
 #define MSX_KIO_POS 4       /* out: offset where the scan stopped (always a line start) */
