@@ -25,14 +25,7 @@
 #include <string.h>
 #include <zlib.h>
 #include "gunzip.h"
-
-#define CHECK(cond)                                                                 \
-    do {                                                                            \
-        if (!(cond)) {                                                              \
-            fprintf(stderr, "VIOLATION %s:%d: %s\n", __FILE__, __LINE__, #cond);    \
-            abort();                                                                \
-        }                                                                           \
-    } while (0)
+#include "check.h"
 
 /* Appends one gzip member of src[0, n) to dst at *len (dst has room: deflateBound + 32). */
 static void gzip_member(const uint8_t *src, size_t n, uint8_t *dst, size_t *len, size_t room)

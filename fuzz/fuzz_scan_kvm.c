@@ -23,14 +23,7 @@
 #include <string.h>
 #include "scan.h"
 #include "scan_kvm.h"
-
-#define CHECK(cond)                                                                 \
-    do {                                                                            \
-        if (!(cond)) {                                                              \
-            fprintf(stderr, "VIOLATION %s:%d: %s\n", __FILE__, __LINE__, #cond);    \
-            abort();                                                                \
-        }                                                                           \
-    } while (0)
+#include "check.h"
 
 static const double RANGES[] = {
     /* guest, start, end, device, region, base */

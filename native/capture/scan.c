@@ -2,6 +2,8 @@
 #define _GNU_SOURCE
 #include "scan.h"
 
+#include "batch_out.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -601,16 +603,7 @@ int32_t msx_scan_qemu(const uint8_t *buf, uint32_t from, uint32_t to, double *io
     double lines = 0, kept = 0, malformed = 0, outside = 0;
     int32_t rc = MSX_SCAN_END;
 
-    double *c_ts = (double *)batch;
-    uint32_t *c_lo = (uint32_t *)(batch + 8u * cap);
-    uint32_t *c_hi = (uint32_t *)(batch + 12u * cap);
-    uint32_t *c_off = (uint32_t *)(batch + 16u * cap);
-    int32_t *c_guest = (int32_t *)(batch + 20u * cap);
-    int32_t *c_vcpu = (int32_t *)(batch + 24u * cap);
-    uint16_t *c_dev = (uint16_t *)(batch + 28u * cap);
-    uint8_t *c_region = batch + 30u * cap;
-    uint8_t *c_size = batch + 31u * cap;
-    uint8_t *c_dir = batch + 32u * cap;
+    const batch_out out = batch_out_view(batch, cap);
 
     const uint8_t *end = buf + to;
     const uint8_t *p = buf + from;
@@ -709,16 +702,8 @@ int32_t msx_scan_qemu(const uint8_t *buf, uint32_t from, uint32_t to, double *io
             continue;
         }
         last_ts = ts;
-        c_ts[n] = ts;
-        c_lo[n] = (uint32_t)a.value;
-        c_hi[n] = (uint32_t)(a.value >> 32);
-        c_off[n] = (uint32_t)(a.addr - (uint64_t)rg[4]);
-        c_guest[n] = guest;
-        c_vcpu[n] = a.cpu;
-        c_dev[n] = (uint16_t)rg[2];
-        c_region[n] = a.region;
-        c_size[n] = a.size;
-        c_dir[n] = a.write;
+        batch_put(&out, n, ts, (uint32_t)a.value, (uint32_t)(a.value >> 32), (uint32_t)(a.addr - (uint64_t)rg[4]), guest,
+                  a.cpu, (uint16_t)rg[2], a.region, a.size, a.write);
         n++;
         kept++;
         counts[2 * r + a.write] += 1;

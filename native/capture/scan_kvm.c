@@ -7,6 +7,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "batch_out.h"
 #include "scan.h"
 
 #define ID_MAX 2147483647.0
@@ -242,16 +243,7 @@ int32_t msx_scan_kvm(const uint8_t *buf, uint32_t from, uint32_t to, double *io,
     double lines = 0, kept = 0, malformed = 0, misses = 0;
     int32_t rc = MSX_SCAN_END;
 
-    double *c_ts = (double *)batch;
-    uint32_t *c_lo = (uint32_t *)(batch + 8u * cap);
-    uint32_t *c_hi = (uint32_t *)(batch + 12u * cap);
-    uint32_t *c_off = (uint32_t *)(batch + 16u * cap);
-    int32_t *c_guest = (int32_t *)(batch + 20u * cap);
-    int32_t *c_vcpu = (int32_t *)(batch + 24u * cap);
-    uint16_t *c_dev = (uint16_t *)(batch + 28u * cap);
-    uint8_t *c_region = batch + 30u * cap;
-    uint8_t *c_size = batch + 31u * cap;
-    uint8_t *c_dir = batch + 32u * cap;
+    const batch_out out = batch_out_view(batch, cap);
 
     const uint8_t *p = buf + from;
     const uint8_t *end = buf + to;
@@ -378,16 +370,8 @@ int32_t msx_scan_kvm(const uint8_t *buf, uint32_t from, uint32_t to, double *io,
             }
             const double *rg = ranges + x->range * MSX_KRANGE_FIELDS;
             last_ts = x->ts_ns;
-            c_ts[nev] = x->ts_ns;
-            c_lo[nev] = (uint32_t)x->lo;
-            c_hi[nev] = (uint32_t)x->hi;
-            c_off[nev] = (uint32_t)(x->addr - rg[5]);
-            c_guest[nev] = (int32_t)x->guest;
-            c_vcpu[nev] = (int32_t)x->vcpu;
-            c_dev[nev] = (uint16_t)rg[3];
-            c_region[nev] = (uint8_t)rg[4];
-            c_size[nev] = (uint8_t)x->size;
-            c_dir[nev] = (uint8_t)x->write;
+            batch_put(&out, nev, x->ts_ns, (uint32_t)x->lo, (uint32_t)x->hi, (uint32_t)(x->addr - rg[5]), (int32_t)x->guest,
+                      (int32_t)x->vcpu, (uint16_t)rg[3], (uint8_t)rg[4], (uint8_t)x->size, (uint8_t)x->write);
             nev++;
             kept++;
             counts[2 * x->range + x->write] += 1;
