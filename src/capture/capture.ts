@@ -381,7 +381,7 @@ class Capture {
     // The kept counts go to the summary when the table changes and once the source is read: draining
     // them per call would cost the table's size per call.
     this.afterText.push(() => scan.drainCounts(keep));
-    return (buf, from, _to, sc) => {
+    return (buf, from, to, sc) => {
       const target = this.sink.target;
       // Before the first kept access (no clock), or while accesses are owed. (Lines without a tgid
       // go to JavaScript, which notes them; without --guest a tgid is the guest either way.)
@@ -404,7 +404,7 @@ class Capture {
       ctx.target = target;
       ctx.quiet = !this.opts.strict && this.stats.malformed.full;
       const before = scan.kept;
-      const pos = scan.scan(buf, from, _to, ctx, parser, (n) => { sc.lines += n; this.nativeLines += n; });
+      const pos = scan.scan(buf, from, to, ctx, parser, (n) => { sc.lines += n; this.nativeLines += n; });
       this.lastTs = ctx.lastTs;
       // what parse() and access() would have counted for the lines the scan took
       this.stats.malformed.count += ctx.malformed;
