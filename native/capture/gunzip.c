@@ -1,4 +1,5 @@
 /* Gzip inflation for capture (gunzip.h). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <zlib.h>
 #include "gunzip.h"
@@ -34,9 +35,7 @@ static void corrupt(msx_gunzip *g, const char *why)
 {
     g->done = 1;
     g->state = MSX_GZ_CORRUPT;
-    size_t i = 0;
-    for (; why && why[i] && i + 1 < sizeof g->error; i++) g->error[i] = why[i];
-    g->error[i] = 0;
+    snprintf(g->error, sizeof g->error, "%s", why);
 }
 
 MSX_GUNZIP_API int32_t msx_gunzip_run(msx_gunzip *g, const uint8_t *in, uint32_t from, uint32_t to, uint8_t *out,

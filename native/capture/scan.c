@@ -3,6 +3,7 @@
 #include "scan.h"
 
 #include "batch_out.h"
+#include "chars.h"
 
 #include <math.h>
 #include <string.h>
@@ -90,18 +91,6 @@ static const uint8_t *line_end(const uint8_t *p, const uint8_t *end, unsigned *f
     return p;
 }
 
-static inline int is_digit(uint8_t c) { return c >= '0' && c <= '9'; }
-
-/* Hex digit values; -1 for every other byte. */
-static const int8_t HEX[256] = {
-    ['0'] = 0 + 1, ['1'] = 1 + 1, ['2'] = 2 + 1, ['3'] = 3 + 1, ['4'] = 4 + 1, ['5'] = 5 + 1, ['6'] = 6 + 1,
-    ['7'] = 7 + 1, ['8'] = 8 + 1, ['9'] = 9 + 1, ['a'] = 10 + 1, ['b'] = 11 + 1, ['c'] = 12 + 1, ['d'] = 13 + 1,
-    ['e'] = 14 + 1, ['f'] = 15 + 1, ['A'] = 10 + 1, ['B'] = 11 + 1, ['C'] = 12 + 1, ['D'] = 13 + 1, ['E'] = 14 + 1,
-    ['F'] = 15 + 1,
-};
-/* (the table holds value + 1 so that the zero-filled rest means "not a digit") */
-static inline __attribute__((always_inline)) int hex_val(uint8_t c) { return HEX[c] - 1; }
-
 /* [0-9a-fA-F]+ at *pp as hexToHalves reads it: at most 16 digits after the leading zeros. */
 static inline __attribute__((always_inline)) int parse_hex(const uint8_t **pp, const uint8_t *e, uint64_t *out) {
     const uint8_t *p = *pp;
@@ -157,8 +146,6 @@ typedef struct {
     int32_t cpu;
     uint8_t size, write, region; /* region: 0 table, 1 PBA */
 } line_access;
-
-static const double POW10[10] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9 };
 
 /* What QemuLogParser.parse makes of one line, as far as the fast path may act on it alone: */
 #define LINE_IGNORED 0   /* not an access of interest: no event, another event, no name, another region */

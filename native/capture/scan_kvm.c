@@ -8,22 +8,11 @@
 #include <string.h>
 
 #include "batch_out.h"
+#include "chars.h"
 #include "scan.h"
 
 #define ID_MAX 2147483647.0
 #define TS_LIMIT 9007199254740992.0 /* 2^53 */
-
-static const double POW10[10] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9 };
-
-static inline int digit(uint8_t c) { return c >= '0' && c <= '9'; }
-
-static inline int hexv(uint8_t c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
 
 /* line[i] as charCodeAt would compare it: -1 outside the line (NaN there matches nothing). */
 #define AT(i) ((i) >= 0 && (i) < n ? (int)s[i] : -1)
@@ -62,7 +51,7 @@ static int vcpu_from_comm(const uint8_t *s, long n, long end, double *vcpu)
     *vcpu = -1;
     if (end < 9 || !starts(s, n, end - 4, "/KVM")) return 1;
     long j = end - 5;
-    while (j >= 0 && digit(s[j])) j--;
+    while (j >= 0 && is_digit(s[j])) j--;
     if (j == end - 5 || j < 3 || !starts(s, n, j - 3, "CPU ")) return 1;
     return dec(s, j + 1, end - 4, vcpu);
 }
@@ -75,13 +64,13 @@ static int context(const uint8_t *s, long n, long ev, kctx *c)
     /* timestampBefore */
     long colon = ev - 2;
     long j = colon - 1;
-    while (j >= 0 && digit(s[j])) j--;
+    while (j >= 0 && is_digit(s[j])) j--;
     if (j == colon - 1) return 0;
     if (AT(j) != '.') return -1; /* a raw trace-clock count: untimed, JavaScript's */
     long dot = j;
     long frac_len = colon - dot - 1;
     j--;
-    while (j >= 0 && digit(s[j])) j--;
+    while (j >= 0 && is_digit(s[j])) j--;
     if (j == dot - 1 || frac_len > 9) return 0;
     double sec, frac;
     if (!dec(s, j + 1, dot, &sec) || !dec(s, dot + 1, colon, &frac)) return -1;
@@ -98,7 +87,7 @@ static int context(const uint8_t *s, long n, long ev, kctx *c)
         if (AT(i) != ']') return 0;
     }
     j = i - 1;
-    while (j >= 0 && digit(s[j])) j--;
+    while (j >= 0 && is_digit(s[j])) j--;
     if (j == i - 1 || AT(j) != '[' || AT(j - 1) != ' ') return 0;
     i = back_spaces(s, j - 1);
     c->has_tgid = 0;
@@ -110,7 +99,7 @@ static int context(const uint8_t *s, long n, long ev, kctx *c)
         long d = j + 1;
         while (AT(d) == ' ') d++;
         long e = d;
-        while (digit((uint8_t)AT(e))) e++;
+        while (is_digit((uint8_t)AT(e))) e++;
         if (e > d && e == i) {
             if (!dec(s, d, e, &tgid)) return -1;
             c->has_tgid = 1;
@@ -120,7 +109,7 @@ static int context(const uint8_t *s, long n, long ev, kctx *c)
         i = back_spaces(s, j - 1);
     }
     j = i;
-    while (j >= 0 && digit(s[j])) j--;
+    while (j >= 0 && is_digit(s[j])) j--;
     if (j == i || j < 0 || s[j] != '-') return 0;
     if (!dec(s, j + 1, i + 1, &c->thread)) return -1;
     c->guest = c->has_tgid ? tgid : c->thread;
@@ -149,29 +138,29 @@ static int parse_payload(const uint8_t *s, long n, long at, payload *p)
     if (!starts(s, n, i, "len ")) return PAYLOAD_MALFORMED;
     i += 4;
     long j = i;
-    while (j < n && digit(s[j])) j++;
+    while (j < n && is_digit(s[j])) j++;
     if (j == i) return PAYLOAD_MALFORMED;
     double len;
     if (!dec(s, i, j, &len)) return PAYLOAD_PUNT;
     if (!starts(s, n, j, " gpa 0x")) return PAYLOAD_MALFORMED;
     long ga = j + 7, ge = ga;
     double addr = 0;
-    while (ge < n && hexv(s[ge]) >= 0) addr = addr * 16 + hexv(s[ge++]);
+    while (ge < n && hex_val(s[ge]) >= 0) addr = addr * 16 + hex_val(s[ge++]);
     if (ge == ga) return PAYLOAD_MALFORMED;
     if (ge - ga > 13) return PAYLOAD_PUNT; /* addrProblem's ground: JavaScript words it */
     if (!starts(s, n, ge, " val 0x")) return PAYLOAD_MALFORMED;
     /* hexHalves */
     long vs = ge + 7;
-    while (vs + 1 < n && s[vs] == '0' && hexv(s[vs + 1]) >= 0) vs++;
+    while (vs + 1 < n && s[vs] == '0' && hex_val(s[vs + 1]) >= 0) vs++;
     long ve = vs;
-    while (ve < n && hexv(s[ve]) >= 0) ve++;
+    while (ve < n && hex_val(s[ve]) >= 0) ve++;
     if (ve == vs) return PAYLOAD_MALFORMED;
     if (!(len == 1 || len == 2 || len == 4 || len == 8)) return PAYLOAD_MALFORMED;
     if (ve - vs > 16) return PAYLOAD_MALFORMED;
     long mid = ve - vs > 8 ? ve - 8 : vs;
     double hi = 0, lo = 0;
-    for (long k = vs; k < mid; k++) hi = hi * 16 + hexv(s[k]);
-    for (long k = mid; k < ve; k++) lo = lo * 16 + hexv(s[k]);
+    for (long k = vs; k < mid; k++) hi = hi * 16 + hex_val(s[k]);
+    for (long k = mid; k < ve; k++) lo = lo * 16 + hex_val(s[k]);
     /* valueProblem */
     int wide = len == 8 ? 0 : len == 4 ? hi != 0 : (hi != 0 || lo >= ldexp(1.0, 8 * (int)len));
     if (wide) return PAYLOAD_MALFORMED;
@@ -212,6 +201,22 @@ typedef struct {
     long range; /* -1: outside its guest's geometry (skipped) */
     double ts_ns; /* ts after the source's shift, rounded as Math.round */
 } access;
+
+/* The open read of a thread (its record's index), or -1: one at most per thread, as the parser's map. */
+static long find_open(const double *open, uint32_t nopen, double thread)
+{
+    for (uint32_t k = 0; k < nopen; k++)
+        if (open[k * MSX_KOPEN_FIELDS] == thread) return (long)k;
+    return -1;
+}
+
+/* An open read that will not be completed (its thread moved on): one access, with the value and
+ * stamp its unsatisfied-read line had. */
+static access abandoned(const double *w)
+{
+    return (access){ .guest = w[1], .vcpu = w[2], .ts = w[3], .addr = w[4], .size = (unsigned)w[5], .lo = w[6], .hi = w[7],
+                     .write = 0 };
+}
 
 /* 1 when the access can be taken here; 0 when it is JavaScript's (unknown guest or device, an id or
  * stamp it would refuse). */
@@ -285,20 +290,12 @@ int32_t msx_scan_kvm(const uint8_t *buf, uint32_t from, uint32_t to, double *io,
             }
             /* KvmMmioParser.mmio: the thread's open read, if any, is completed by a matching read
              * or abandoned (handed out first, value as its line had it) */
-            for (uint32_t k = 0; k < nopen; k++) {
-                if (open[k * MSX_KOPEN_FIELDS] == c.thread) {
-                    close = (long)k;
-                    break;
-                }
-            }
+            close = find_open(open, nopen, c.thread);
             int completes = 0;
             if (close >= 0) {
                 const double *w = open + close * MSX_KOPEN_FIELDS;
                 completes = type == MMIO_READ && w[4] == pl.addr && w[5] == pl.size;
-                if (!completes) {
-                    a[na++] = (access){ .guest = w[1], .vcpu = w[2], .ts = w[3], .addr = w[4], .size = (unsigned)w[5],
-                                        .lo = w[6], .hi = w[7], .write = 0 };
-                }
+                if (!completes) a[na++] = abandoned(w);
             }
             if (type == MMIO_UNSATISFIED_READ) {
                 opens = 1;
@@ -325,15 +322,7 @@ int32_t msx_scan_kvm(const uint8_t *buf, uint32_t from, uint32_t to, double *io,
                         rc = MSX_SCAN_PUNT;
                         break;
                     }
-                    for (uint32_t k = 0; r == 1 && k < nopen; k++) {
-                        if (open[k * MSX_KOPEN_FIELDS] == c.thread) {
-                            close = (long)k;
-                            const double *w = open + k * MSX_KOPEN_FIELDS;
-                            a[na++] = (access){ .guest = w[1], .vcpu = w[2], .ts = w[3], .addr = w[4], .size = (unsigned)w[5],
-                                                .lo = w[6], .hi = w[7], .write = 0 };
-                            break;
-                        }
-                    }
+                    if (r == 1 && (close = find_open(open, nopen, c.thread)) >= 0) a[na++] = abandoned(open + close * MSX_KOPEN_FIELDS);
                 }
             }
         }
