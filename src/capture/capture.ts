@@ -89,6 +89,8 @@ class Capture {
   private mapsSeen = 0;
   /** Lines the native scans took (MSIXTRACE_DEBUG=1 says how many). */
   private nativeLines = 0;
+  /** Where the fast paths hand the accesses they kept, as counts per device, region and direction. */
+  private readonly keepCounted = (device: number, region: number, dir: number, count: number): void => this.stats.keepMany(device, region, dir, count);
   /** What a fast path still owes the stats once its source has been read. */
   private afterText: Array<() => void> = [];
   private readonly progress = new Progress('capture');
@@ -324,7 +326,6 @@ class Capture {
     const qemu = parser as LineParser & { wallEpochSec?: number };
     let scan: QemuFastScan | null | undefined;
     const ctx: ScanContext = { epochSec: 0, shift: 0, guest: 0, lastTs: 0, writer: null!, quiet: 0, malformed: 0, outside: 0 };
-    const keep = (device: number, region: number, dir: number, count: number): void => this.stats.keepMany(device, region, dir, count);
     // Before the first kept access there is no writer: the scan then writes no event (NO_EVENTS).
     const noEvents = { batch: new EventBatch(8), batchLimit: 0, flush: (): void => undefined } as unknown as TraceWriter;
     return (buf, from, to, sc) => {
@@ -354,7 +355,7 @@ class Capture {
       st.malformed.count += ctx.malformed;
       st.outside.count += ctx.outside;
       this.parsedAccesses += scan.kept - before + ctx.outside;
-      scan.drainCounts(keep);
+      scan.drainCounts(this.keepCounted);
       return pos;
     };
   }
@@ -377,10 +378,9 @@ class Capture {
     let skip = 0;
     let backoff = 0;
     const ctx: KvmScanContext = { shift: 0, lastTs: 0, target: null!, quiet: false, malformed: 0, misses: 0 };
-    const keep = (device: number, region: number, dir: number, count: number): void => this.stats.keepMany(device, region, dir, count);
     // The kept counts go to the summary when the table changes and once the source is read: draining
     // them per call would cost the table's size per call.
-    this.afterText.push(() => scan.drainCounts(keep));
+    this.afterText.push(() => scan.drainCounts(this.keepCounted));
     return (buf, from, to, sc) => {
       const target = this.sink.target;
       // Before the first kept access (no clock), or while accesses are owed. (Lines without a tgid
@@ -394,7 +394,7 @@ class Capture {
       // is rebuilt once a quarter of its size in lines has gone by: a log whose every line names a
       // new device (50 k of them) stays linear.
       if (this.guests.tableVersion !== version && sc.lines - builtAt >= scan.records / 4) {
-        scan.drainCounts(keep);
+        scan.drainCounts(this.keepCounted);
         version = this.guests.tableVersion;
         builtAt = sc.lines;
         scan.setRanges(this.guests.guestRangeTable());

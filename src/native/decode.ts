@@ -1,9 +1,8 @@
 // Binding to the native EventBatch decoder (native/tracefile/decode.c) and the replay pipeline
 // (native/replay/pipeline.h), in the same libmsixmodels.so as the models. The reader decodes with
 // nothing else; the JavaScript reference decoder the tests compare it with is test/oracles/batch-decode.js.
-import * as os from 'os';
 import { EventBatch } from '../events';
-import { isNull, native, NativeLib, pointerBytes, pointerTable } from './library';
+import { errnoError, isNull, native, NativeLib, pointerBytes, pointerTable } from './library';
 
 type DecodeLib = Pick<NativeLib, 'msx_decode_scratch_size' | 'msx_decode_batch'>;
 type PipeLib = Pick<NativeLib, 'msx_pipe_create' | 'msx_pipe_submit' | 'msx_pipe_finish' | 'msx_pipe_destroy' |
@@ -88,7 +87,6 @@ export interface PipeCounting {
 }
 
 const BY_CODE = { entry: 1, guest: 2, vcpu: 3 } as const;
-const ERRNO_NAMES = new Map(Object.entries(os.constants.errno).map(([name, n]) => [n, name]));
 export const HEAT_COLUMNS = 10;
 const RESULT = { sizes: 0, groupKeys: 1, groups: 2, bucketKeys: 3, buckets: 4, heatKeys: 5, heat: 6 } as const;
 
@@ -169,11 +167,7 @@ export class NativePipeline implements BatchDecoder {
   explainWrite(fd: number, index0: number): void {
     const rc = this.lib.msx_pipe_explain_write(this.live(), fd, index0);
     if (rc < 0) {
-      const code = ERRNO_NAMES.get(-rc) ?? `errno ${-rc}`;
-      const e: NodeJS.ErrnoException = new Error(`${code}: write`);
-      e.code = code;
-      e.errno = rc;
-      e.syscall = 'write';
+      const e = errnoError(rc, 'write');
       if (fd === 1) e.path = 'stdout'; // so the error names what the user redirected
       throw e;
     }

@@ -8,6 +8,7 @@
 // refuses one without the other); if it adds a number both sides must agree on, append it to the C
 // record in native/common/abi.c and to ABI_RECORD here, and bump MSX_ABI_VERSION on a signature change.
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { UserError } from '../errors';
 
@@ -245,6 +246,21 @@ export function nativeAsync<K extends BlockingCall>(name: K, ...args: Parameters
   return new Promise((resolve, reject) => {
     f.async(...args, (err: Error | null, result: ReturnType<NativeLib[K]>) => (err ? reject(err) : resolve(result)));
   });
+}
+
+const ERRNO_NAMES = new Map(Object.entries(os.constants.errno).map(([name, n]) => [n, name]));
+
+/**
+ * The error for a native call that returned -errno (a read or write of the library's own), shaped as
+ * node's fs errors are (code, errno, syscall), so the callers' messages treat both alike.
+ */
+export function errnoError(rc: number, syscall: string): NodeJS.ErrnoException {
+  const code = ERRNO_NAMES.get(-rc) ?? `errno ${-rc}`;
+  const e: NodeJS.ErrnoException = new Error(`${code}: ${syscall}`);
+  e.code = code;
+  e.errno = rc;
+  e.syscall = syscall;
+  return e;
 }
 
 /** Whether an opaque pointer the library returned is NULL. */

@@ -1,7 +1,6 @@
 // Binding of capture's pipe reader (native/capture/pipe.c): a chunk of a pipe read on a thread of
 // libuv's pool, so that the JavaScript thread scans the previous chunk meanwhile.
-import * as os from 'os';
-import { abiValue, native, nativeAsync } from './library';
+import { abiValue, errnoError, native, nativeAsync } from './library';
 
 const FILL_SLOTS = abiValue('pipe fill slots');
 const FILL_EOF = abiValue('pipe fill eof');
@@ -12,26 +11,17 @@ export interface Fill {
   eof: boolean;
 }
 
-/** The name of an errno value (EIO for 5), for messages and error codes. */
-function errnoName(errno: number): string {
-  const e = Object.entries(os.constants.errno).find(([, v]) => v === errno);
-  return e ? e[0] : `errno ${errno}`;
-}
-
 /**
  * Reads fd into buf until it holds `want` bytes, the writer closes, or data has waited `holdMs`;
- * with nothing to read it settles with 0 bytes after `idleMs`. A read error rejects with an Error
- * whose code is the errno's name, as node's own fs errors carry.
+ * with nothing to read it settles with 0 bytes after `idleMs`. A read error rejects as node's fs
+ * errors do (errnoError).
  */
 export async function pipeFill(fd: number, buf: Buffer, want: number, holdMs: number, idleMs: number): Promise<Fill> {
   // state is the thread's own for this call: two fills of one reader never overlap, but a Buffer
   // per call keeps that true by construction.
   const state = Buffer.alloc(FILL_SLOTS * 4);
   const n = await nativeAsync('msx_pipe_fill', fd, buf, buf.length, want, holdMs, idleMs, state);
-  if (n < 0) {
-    const code = errnoName(-n);
-    throw Object.assign(new Error(`${code}: read failed`), { code, errno: n });
-  }
+  if (n < 0) throw errnoError(n, 'read');
   return { bytes: n, eof: state.readInt32LE(FILL_EOF * 4) === 1 };
 }
 
